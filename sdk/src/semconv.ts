@@ -69,6 +69,10 @@ export const ATTR_RESILIENCE_BATCH = 'resilience.batch.name';
 export const ATTR_RESILIENCE_BATCH_ITEM_OUTCOME = 'resilience.batch.item.outcome';
 /** Why the batch retry manager decided as it did. Values: {@link BATCH_DECISION_REASONS}. */
 export const ATTR_RESILIENCE_BATCH_DECISION_REASON = 'resilience.batch.decision.reason';
+/** Id of one run of an agent (a retried run gets a fresh id); spans only (high cardinality). */
+export const ATTR_RESILIENCE_AGENT_RUN_ID = 'resilience.agent.run.id';
+/** Conversation thread of an agent run; spans only (high cardinality). */
+export const ATTR_RESILIENCE_AGENT_THREAD_ID = 'resilience.agent.thread.id';
 
 // GenAI attributes (copied from the GenAI semantic conventions; Development status).
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
@@ -186,6 +190,13 @@ export const POLICY_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Spans and span events
+
+/** Policy names the agent helpers give their pipelines: `agent.<name>`, `tool.<name>`, `model.<model>`. */
+export const agentPolicyName = (agent: string): string => `agent.${agent}`;
+export const toolPolicyName = (tool: string): string => `tool.${tool}`;
+export const modelPolicyName = (model: string): string => `model.${model}`;
+/** `gen_ai.tool.type` of tools run through the agent helpers. */
+export const GEN_AI_TOOL_TYPE_FUNCTION = 'function';
 
 /** Name of the span of one attempt of a logical call; the call span itself is named after the policy. */
 export const attemptSpanName = (policy: string): string => `${policy} attempt`;

@@ -83,10 +83,10 @@ export class CallRejectedError extends ResilienceError {
   readonly [CALL_REJECTED] = true;
   readonly reason = 'rejected' as const;
   /** The strategy that refused the call. */
-  readonly strategy: Strategy;
+  readonly strategy: Strategy | undefined;
 
-  constructor(details: ResilienceErrorDetails, strategy: Strategy) {
-    super(details, `"${details.policy}" rejected by ${strategy}`);
+  constructor(details: ResilienceErrorDetails, strategy: Strategy | undefined) {
+    super(details, `"${details.policy}" rejected${strategy === undefined ? '' : ` by ${strategy}`}`);
     this.strategy = strategy;
   }
 

@@ -1,0 +1,86 @@
+/**
+ * agent-resilience: resilience for AI-agent applications on cockatiel 4, reported through OpenTelemetry.
+ * Named exports only; the OTel SDK bootstrap lives in the separate entry `agent-resilience/otel`.
+ */
+
+// Error classification
+export {
+  CATEGORY_DEFAULTS,
+  CLASSIFY_DEFAULTS,
+  classifyError,
+  createClassifier,
+  ErrorAggregator,
+  type ErrorAggregatorOptions,
+  getHeader,
+  type HeaderSource,
+  isClassifiedError,
+  type PatternThreshold,
+  type RetryAfterSources,
+  redact,
+  retryAfterMs,
+} from './classify/index.js';
+export type {
+  CategoryDefaults,
+  ClassificationRule,
+  ClassifiedError,
+  Classifier,
+  ClassifierOptions,
+  ErrorClass,
+} from './classify/types.js';
+
+// Errors
+export {
+  CallCancelledError,
+  type CallFailureReason,
+  CallRejectedError,
+  NonRetryableError,
+  ResilienceError,
+  type ResilienceErrorDetails,
+  RetriesExhaustedError,
+} from './errors/call-errors.js';
+export { CircuitOpenError, ExecutionRejectedError, ResilienceTimeoutError } from './errors/signals.js';
+export type { AttemptInput, ProtectedFn } from './pipeline/call-context.js';
+// Policies and the pipeline
+export { createPolicy, type ExecuteOptions, ResiliencePolicy } from './pipeline/create-policy.js';
+export type { PolicyOptions } from './pipeline/options.js';
+export { defaultRegistry, PolicyRegistry, type RegistryKinds } from './pipeline/registry.js';
+export type { Jitter } from './policies/backoff.js';
+export type { BulkheadOptions } from './policies/bulkhead.js';
+export { CircuitBreaker, type CircuitTransition } from './policies/circuit-breaker.js';
+export {
+  type BreakerSpec,
+  CIRCUIT_BREAKER_DEFAULTS,
+  type CircuitBreakerOptions,
+  DEFAULT_FAILURE_CATEGORIES,
+  type HalfOpenBackoff,
+} from './policies/circuit-breaker-options.js';
+export type { BreakerFailureSummary, CircuitBreakerSnapshot } from './policies/circuit-breaker-stats.js';
+export { createCircuitBreaker, type SharedCircuitBreakerOptions } from './policies/create-circuit-breaker.js';
+export {
+  FALLBACK_CACHE_DEFAULTS,
+  type FallbackContext,
+  type FallbackSpec,
+  type FallbackWhen,
+} from './policies/fallback.js';
+export {
+  type CategoryRetryOptions,
+  RETRY_DEFAULTS,
+  type RetryBudgetGate,
+  type RetryInfo,
+  type RetryLimit,
+  type RetryOptions,
+} from './policies/retry-options.js';
+export type {
+  Admission,
+  AttemptKind,
+  CircuitStateName,
+  ErrorCategory,
+  FallbackKind,
+  Outcome,
+  RecoveryState,
+  RetryReason,
+  Severity,
+  Strategy,
+} from './semconv.js';
+// The telemetry contract
+export * as semconv from './semconv.js';

@@ -1,0 +1,158 @@
+import type { Attributes, Context, Span } from '@opentelemetry/api';
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import type { ClassifiedError } from '../classify/types.js';
+import { ResilienceTimeoutError } from '../errors/signals.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_RESILIENCE_ATTEMPT_KIND,
+  ATTR_RESILIENCE_ATTEMPT_NUMBER,
+  ATTR_RESILIENCE_ERROR_CATEGORY,
+  ATTR_RESILIENCE_ERROR_RETRYABLE,
+  ATTR_RESILIENCE_ERROR_SEVERITY,
+  ATTR_RESILIENCE_OUTCOME,
+  attemptSpanName,
+  type Outcome,
+} from '../semconv.js';
+import { endSpan, recordSpanFailure } from '../telemetry/spans.js';
+import { safely } from '../util/safely.js';
+import type { CallContext, Next } from './call-context.js';
+
+const ABORTED = new DOMException('The operation was aborted', 'AbortError');
+
+/**
+ * Classifies an attempt's failure, trusting the signals over whatever the function threw: an attempt whose
+ * signal our timeout aborted failed with a timeout; one whose caller aborted was cancelled, even if the client
+ * surfaced a different error (cockatiel #101 confuses the two).
+ */
+export function classifyFailure(ctx: CallContext, error: unknown): ClassifiedError {
+  const { classify } = ctx.runtime;
+  const signal = ctx.attemptSignal;
+  if (signal.aborted && ResilienceTimeoutError.isInstance(signal.reason) && !ctx.callerSignal.aborted) {
+    return classify(signal.reason);
+  }
+  if (ctx.callerSignal.aborted) return classifyCancellation(ctx, error);
+  return classify(error);
+}
+
+/** Classifies the caller's abort as `cancelled`, whatever shape the abort reason or the client's error has. */
+export function classifyCancellation(ctx: CallContext, error: unknown): ClassifiedError {
+  const classified = ctx.runtime.classify(error);
+  if (classified.category === 'cancelled') return classified;
+  return { ...ctx.runtime.classify(ABORTED), cause: ctx.callerSignal.reason ?? error };
+}
+
+/** The `resilience.outcome` of a failure. */
+export function failureOutcome(classified: ClassifiedError): Outcome {
+  if (classified.category === 'cancelled') return 'cancelled';
+  if (classified.category === 'rejected' || classified.category === 'circuit_open') return 'rejected';
+  return 'failure';
+}
+
+function recordAttemptFailure(ctx: CallContext, classified: ClassifiedError, start: number): void {
+  const { attributes } = ctx.runtime;
+  const { instruments } = ctx.telemetry;
+  const kind = ctx.attempt === 0 ? 'original' : 'retry';
+  const outcome = failureOutcome(classified);
+  instruments.errors.add(
+    1,
+    attributes.get(
+      `e|${classified.category}|${classified.errorType}|${classified.severity}|${classified.retryable}`,
+      () => ({
+        [ATTR_RESILIENCE_ERROR_CATEGORY]: classified.category,
+        [ATTR_ERROR_TYPE]: classified.errorType,
+        [ATTR_RESILIENCE_ERROR_SEVERITY]: classified.severity,
+        [ATTR_RESILIENCE_ERROR_RETRYABLE]: classified.retryable,
+      }),
+    ),
+  );
+  instruments.attemptDuration.record(
+    (performance.now() - start) / 1000,
+    attributes.get(`a|${kind}|${outcome}|${classified.errorType}`, () => ({
+      [ATTR_RESILIENCE_ATTEMPT_KIND]: kind,
+      [ATTR_RESILIENCE_OUTCOME]: outcome,
+      ...(outcome === 'cancelled' ? {} : { [ATTR_ERROR_TYPE]: classified.errorType }),
+    })),
+  );
+}
+
+function attemptSpanAttributes(ctx: CallContext): Attributes {
+  return {
+    ...ctx.runtime.attributes.base,
+    [ATTR_RESILIENCE_ATTEMPT_NUMBER]: ctx.attempt,
+    [ATTR_RESILIENCE_ATTEMPT_KIND]: ctx.attempt === 0 ? 'original' : 'retry',
+  };
+}
+
+/** Telemetry of one running attempt. */
+export interface AttemptScope {
+  /** `performance.now()` at the start, when metrics are enabled. */
+  readonly start: number;
+  /** The attempt's span, when the call span is recording. */
+  readonly span: Span | undefined;
+  /** OTel context holding the attempt span, to run the attempt in. */
+  readonly context: Context | undefined;
+}
+
+/**
+ * Starts an attempt's telemetry: a child span of the call span (when recording) and the clock for the
+ * attempt-duration histogram. Returns undefined when nothing observes the call (no SDK, no listener).
+ */
+export function beginAttempt(ctx: CallContext): AttemptScope | undefined {
+  const { telemetry } = ctx;
+  const recording = ctx.callSpan?.isRecording() === true;
+  if (!telemetry.metricsEnabled && !recording) return undefined;
+  let span: Span | undefined;
+  if (recording) {
+    span = telemetry.tracer.startSpan(
+      attemptSpanName(ctx.runtime.name),
+      { kind: SpanKind.INTERNAL, attributes: attemptSpanAttributes(ctx) },
+      ctx.otelContext,
+    );
+  }
+  ctx.attemptSpan = span;
+  return {
+    start: telemetry.metricsEnabled ? performance.now() : 0,
+    span,
+    context: span === undefined ? undefined : trace.setSpan(ctx.otelContext, span),
+  };
+}
+
+/**
+ * Ends an attempt's telemetry: the attempt-duration histogram, and on failure the `resilience.errors` counter
+ * and the span's error status (a cancellation is not an error).
+ */
+export function endAttempt(
+  ctx: CallContext,
+  scope: AttemptScope,
+  failure: ClassifiedError | undefined,
+): void {
+  const { telemetry } = ctx;
+  if (telemetry.metricsEnabled) {
+    if (failure === undefined) {
+      const kind = ctx.attempt === 0 ? 'original' : 'retry';
+      safely('recording an attempt', () =>
+        telemetry.instruments.attemptDuration.record(
+          (performance.now() - scope.start) / 1000,
+          ctx.runtime.attributes.get(`a|${kind}|success`, () => ({
+            [ATTR_RESILIENCE_ATTEMPT_KIND]: kind,
+            [ATTR_RESILIENCE_OUTCOME]: 'success',
+          })),
+        ),
+      );
+    } else {
+      safely('recording an attempt failure', () => recordAttemptFailure(ctx, failure, scope.start));
+    }
+  }
+  if (failure !== undefined) recordSpanFailure(scope.span, failure, failure.category !== 'cancelled');
+  endSpan(scope.span);
+  ctx.attemptSpan = undefined;
+}
+
+/** Runs the rest of the pipeline for the current attempt, inside the attempt span's context when there is one. */
+export function runInAttempt(
+  ctx: CallContext,
+  scope: AttemptScope | undefined,
+  next: Next,
+): Promise<unknown> {
+  return scope?.context === undefined ? next(ctx) : context.with(scope.context, next, undefined, ctx);
+}

@@ -1,0 +1,269 @@
+import type { Attributes, Span, SpanKind } from '@opentelemetry/api';
+import { context, SpanKind as Kind, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import {
+  EventEmitter,
+  type IDefaultPolicyContext,
+  type IDisposable,
+  type IFailureEvent,
+  type IPolicy,
+  type ISuccessEvent,
+} from 'cockatiel';
+import { classifyError } from '../classify/index.js';
+import { ResilienceError } from '../errors/call-errors.js';
+import { BulkheadStage } from '../policies/bulkhead.js';
+import { CircuitBreaker } from '../policies/circuit-breaker.js';
+import { FallbackStage } from '../policies/fallback.js';
+import { RetryStage } from '../policies/retry.js';
+import type { RetryInfo } from '../policies/retry-options.js';
+import { AttemptTimeoutStage, TotalTimeoutStage } from '../policies/timeout.js';
+import { ATTR_ERROR_TYPE, ATTR_RESILIENCE_OUTCOME, type Outcome } from '../semconv.js';
+import { AttributeCache } from '../telemetry/attributes.js';
+import { endSpan, recordSpanFailure } from '../telemetry/spans.js';
+import { currentTelemetry, type Telemetry } from '../telemetry/telemetry.js';
+import { NEVER_ABORTED } from '../util/abort.js';
+import { safely } from '../util/safely.js';
+import { failureOutcome } from './attempt.js';
+import { cachedClassifier } from './cached-classifier.js';
+import { CallContext, type Next, type PolicyRuntime, type ProtectedFn, type Stage } from './call-context.js';
+import { finalizeError } from './final-error.js';
+import { type PolicyOptions, resolvePolicyOptions } from './options.js';
+import { defaultRegistry } from './registry.js';
+
+/** Per-call options of {@link ResiliencePolicy.execute}. */
+export interface ExecuteOptions {
+  /** Cancels the call: pending waits end at once, no further attempt runs, the call rejects `cancelled`. */
+  readonly signal?: AbortSignal;
+  /** Key under which the `cache` fallback stores and looks up this call's result. */
+  readonly cacheKey?: string;
+  /** Called before each retry's wait of this call (after the policy's own `retry.onRetry`). A throw is reported. */
+  readonly onRetry?: (info: RetryInfo) => void;
+  /** Advanced: the call span's name, kind and attributes (the agent helpers emit GenAI spans this way). */
+  readonly span?: {
+    readonly name?: string;
+    readonly kind?: SpanKind;
+    readonly attributes?: Attributes;
+    /** Attributes read from a successful result, set on the call span (e.g. token usage). */
+    readonly resultAttributes?: (value: unknown) => Attributes;
+  };
+}
+
+const compose = (stages: readonly Stage[], terminal: Next): Next =>
+  stages.reduceRight<Next>((next, stage) => ctx => stage.run(ctx, next), terminal);
+
+/**
+ * A named resilience pipeline. `execute(fn)` runs `fn({ signal, attempt })` through fallback, bulkhead, total
+ * timeout, retry, circuit breaker and attempt timeout, as configured, and reports the call as one span (named
+ * after the policy) with a child span per attempt, plus the metrics of the telemetry contract. A failed call
+ * rejects with a {@link ResilienceError} (`RetriesExhaustedError`, `NonRetryableError`, `CallRejectedError`,
+ * `CallCancelledError`) carrying the classification, the attempts and the reason.
+ *
+ * It is a cockatiel `IPolicy`, so it composes with cockatiel's `wrap()`.
+ */
+export class ResiliencePolicy<F = never>
+  implements IPolicy<IDefaultPolicyContext & { attempt: number }, F>, IDisposable
+{
+  declare readonly _altReturn: F;
+  readonly name: string;
+  /** The policy's circuit breaker (inline or shared), if any. */
+  readonly circuitBreaker: CircuitBreaker | undefined;
+  private readonly runtime: PolicyRuntime;
+  private readonly chain: Next;
+  private readonly finalizes: boolean;
+  private readonly successEmitter = new EventEmitter<ISuccessEvent>();
+  private readonly failureEmitter = new EventEmitter<IFailureEvent>();
+  private readonly disposables: Array<() => void> = [];
+
+  /** cockatiel-compatible event: a call succeeded (fallbacks included). */
+  readonly onSuccess = this.successEmitter.addListener;
+  /** cockatiel-compatible event: a call failed; `handled` is false (the error reached the caller). */
+  readonly onFailure = this.failureEmitter.addListener;
+
+  constructor(name: string, options: PolicyOptions<F> = {}) {
+    const resolved = resolvePolicyOptions<F>(name, options);
+    this.name = name;
+    const classify = cachedClassifier(resolved.classifier ?? classifyError);
+    this.runtime = { name, attributes: new AttributeCache(name), classify };
+    const registry = resolved.registry === undefined ? defaultRegistry : resolved.registry;
+
+    const cb = resolved.circuitBreaker;
+    const inlineBreaker = cb !== undefined && !(cb instanceof CircuitBreaker);
+    this.circuitBreaker =
+      cb === undefined
+        ? undefined
+        : cb instanceof CircuitBreaker
+          ? cb
+          : new CircuitBreaker(name, cb, cb.classifier ?? classify);
+
+    const outer: Stage[] = [];
+    if (resolved.fallback !== undefined) outer.push(new FallbackStage(resolved.fallback));
+    if (resolved.bulkhead !== undefined) outer.push(new BulkheadStage(resolved.bulkhead));
+    if (resolved.totalTimeoutMs !== undefined) outer.push(new TotalTimeoutStage(resolved.totalTimeoutMs));
+    // Stages outside the retry loop may throw raw errors; the loop itself always throws final ones.
+    this.finalizes = outer.length > 0;
+    outer.push(new RetryStage(resolved.retryConfig));
+    const inner: Stage[] = [];
+    if (this.circuitBreaker !== undefined) inner.push(this.circuitBreaker);
+    if (resolved.attemptTimeoutMs !== undefined)
+      inner.push(new AttemptTimeoutStage(resolved.attemptTimeoutMs));
+    this.chain = compose([...outer, ...inner], ctx => ctx.invoke());
+
+    if (inlineBreaker) {
+      const breaker = this.circuitBreaker;
+      this.disposables.push(() => breaker?.dispose());
+    }
+    try {
+      if (registry !== null) {
+        this.disposables.push(registry.register('policy', this));
+        if (inlineBreaker && this.circuitBreaker !== undefined) {
+          this.disposables.push(registry.register('circuitBreaker', this.circuitBreaker));
+        }
+      }
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `fn` through the pipeline.
+   * @param fn Receives `{ signal, attempt }`; pass `signal` to your client so timeouts and cancellation reach it.
+   * @param options An `AbortSignal` (cockatiel style) or {@link ExecuteOptions}.
+   */
+  execute<T>(fn: ProtectedFn<T>, options?: AbortSignal | ExecuteOptions): Promise<T | F> {
+    const opts: ExecuteOptions | undefined = options instanceof AbortSignal ? { signal: options } : options;
+    const telemetry = currentTelemetry();
+    const listening = this.successEmitter.size > 0 || this.failureEmitter.size > 0;
+    if (telemetry.metricsEnabled || telemetry.tracingEnabled || listening) {
+      return this.executeObserved(fn as ProtectedFn<unknown>, opts, telemetry, listening) as Promise<T | F>;
+    }
+    // Fast path: nothing observes the call, so no clock, no span, no context switch.
+    const ctx = new CallContext(
+      this.runtime,
+      fn as ProtectedFn<unknown>,
+      opts?.signal ?? NEVER_ABORTED,
+      telemetry,
+      undefined,
+      ROOT_CONTEXT,
+      opts?.cacheKey,
+    );
+    ctx.onRetry = opts?.onRetry;
+    return (this.finalizes ? this.run(ctx) : this.chain(ctx)) as Promise<T | F>;
+  }
+
+  private async run(ctx: CallContext): Promise<unknown> {
+    try {
+      return await this.chain(ctx);
+    } catch (error) {
+      throw finalizeError(ctx, error);
+    }
+  }
+
+  private async executeObserved(
+    fn: ProtectedFn<unknown>,
+    opts: ExecuteOptions | undefined,
+    telemetry: Telemetry,
+    listening: boolean,
+  ): Promise<unknown> {
+    const start = performance.now();
+    let otelContext = context.active();
+    let span: Span | undefined;
+    if (telemetry.tracingEnabled) {
+      const s = opts?.span;
+      span = telemetry.tracer.startSpan(
+        s?.name ?? this.name,
+        {
+          kind: s?.kind ?? Kind.INTERNAL,
+          attributes:
+            s?.attributes === undefined
+              ? this.runtime.attributes.base
+              : { ...this.runtime.attributes.base, ...s.attributes },
+        },
+        otelContext,
+      );
+      otelContext = trace.setSpan(otelContext, span);
+    }
+    const ctx = new CallContext(
+      this.runtime,
+      fn,
+      opts?.signal ?? NEVER_ABORTED,
+      telemetry,
+      span,
+      otelContext,
+      opts?.cacheKey,
+    );
+    ctx.onRetry = opts?.onRetry;
+    try {
+      const value =
+        span === undefined ? await this.run(ctx) : await context.with(otelContext, this.run, this, ctx);
+      const resultAttributes = opts?.span?.resultAttributes;
+      if (span?.isRecording() && resultAttributes !== undefined) {
+        safely('reading result attributes', () => span.setAttributes(resultAttributes(value)));
+      }
+      this.finish(ctx, start, listening, undefined);
+      return value;
+    } catch (error) {
+      this.finish(ctx, start, listening, error);
+      throw error;
+    }
+  }
+
+  private finish(ctx: CallContext, start: number, listening: boolean, error: unknown): void {
+    const { telemetry, callSpan } = ctx;
+    const classified =
+      error === undefined
+        ? undefined
+        : ResilienceError.isInstance(error)
+          ? error.classified
+          : this.runtime.classify(error);
+    const outcome: Outcome =
+      classified === undefined
+        ? ctx.fallbackKind === undefined
+          ? 'success'
+          : 'fallback'
+        : failureOutcome(classified);
+    if (telemetry.metricsEnabled) {
+      safely('recording a call', () => {
+        const duration = (performance.now() - start) / 1000;
+        const errorType =
+          classified === undefined || outcome === 'cancelled' ? undefined : classified.errorType;
+        telemetry.instruments.callDuration.record(
+          duration,
+          this.runtime.attributes.get(`c|${outcome}|${errorType ?? ''}`, () => ({
+            [ATTR_RESILIENCE_OUTCOME]: outcome,
+            ...(errorType === undefined ? {} : { [ATTR_ERROR_TYPE]: errorType }),
+          })),
+        );
+      });
+    }
+    if (classified !== undefined) recordSpanFailure(callSpan, classified, outcome !== 'cancelled');
+    endSpan(callSpan);
+    if (listening) {
+      const duration = performance.now() - start;
+      safely('policy onSuccess/onFailure listener', () => {
+        if (error === undefined) this.successEmitter.emit({ duration });
+        else this.failureEmitter.emit({ duration, handled: false, reason: { error } });
+      });
+    }
+  }
+
+  /** Leaves the registry and stops the inline breaker's gauge. Shared breakers are disposed by their owner. */
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d();
+  }
+}
+
+/**
+ * Creates a named resilience pipeline.
+ *
+ * @example
+ * const chat = createPolicy('openai.chat', {
+ *   retry: { maxRetries: 3 },
+ *   circuitBreaker: { breaker: { kind: 'consecutive', threshold: 5 }, halfOpenAfterMs: 10_000 },
+ *   attemptTimeoutMs: 30_000,
+ *   fallback: { factory: ({ error }) => `Sorry, the assistant is unavailable (${error.category}).` },
+ * });
+ * const answer = await chat.execute(({ signal }) => client.chat.completions.create(body, { signal }));
+ */
+export function createPolicy<F = never>(name: string, options: PolicyOptions<F> = {}): ResiliencePolicy<F> {
+  return new ResiliencePolicy<F>(name, options);
+}

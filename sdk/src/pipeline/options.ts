@@ -1,0 +1,71 @@
+import type { Classifier } from '../classify/types.js';
+import { type BulkheadOptions, checkBulkheadOptions } from '../policies/bulkhead.js';
+import { CircuitBreaker } from '../policies/circuit-breaker.js';
+import {
+  type CircuitBreakerOptions,
+  checkCircuitBreakerOptions,
+} from '../policies/circuit-breaker-options.js';
+import { checkFallbackOptions, type FallbackSpec } from '../policies/fallback.js';
+import { type RetryConfig, type RetryOptions, resolveRetryOptions } from '../policies/retry-options.js';
+import { OptionsValidator } from '../util/validate.js';
+import type { PolicyRegistry } from './registry.js';
+
+/**
+ * Options of {@link createPolicy}. Every part is optional and costs nothing when absent. The pipeline runs, from
+ * outside in: fallback → bulkhead → total timeout → retry → circuit breaker → attempt timeout → your function.
+ */
+export interface PolicyOptions<F = never> {
+  /** Decides what failures mean. @default classifyError */
+  readonly classifier?: Classifier;
+  /** Retry with backoff, Retry-After and budgets. Absent: one attempt. */
+  readonly retry?: RetryOptions;
+  /** Circuit-breaker settings, or a shared {@link CircuitBreaker} (e.g. one per provider). */
+  readonly circuitBreaker?: CircuitBreakerOptions | CircuitBreaker;
+  /** Bound on each attempt, in ms; a fired attempt timeout is a retryable `timeout` failure. */
+  readonly attemptTimeoutMs?: number;
+  /** Bound on the whole call (all attempts and waits), in ms; ends the call with reason `deadline`. */
+  readonly totalTimeoutMs?: number;
+  /** Concurrency limit; excess calls queue or are rejected (`rejected`). */
+  readonly bulkhead?: BulkheadOptions;
+  /** What to return when the call fails: a value, a factory, a cache of good results, or a chain of them. */
+  readonly fallback?: FallbackSpec<F> | readonly FallbackSpec<F>[];
+  /** Registry the policy (and its inline breaker) joins; `null` for none. @default defaultRegistry */
+  readonly registry?: PolicyRegistry | null;
+}
+
+/** Validated options with the retry settings resolved. */
+export interface ResolvedPolicyOptions<F> extends PolicyOptions<F> {
+  readonly retryConfig: RetryConfig | undefined;
+}
+
+const KEYS = [
+  'classifier',
+  'retry',
+  'circuitBreaker',
+  'attemptTimeoutMs',
+  'totalTimeoutMs',
+  'bulkhead',
+  'fallback',
+  'registry',
+] as const;
+
+/** Largest delay `setTimeout` supports. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Validates `createPolicy` arguments, reporting every problem in one `RangeError`/`TypeError`. */
+export function resolvePolicyOptions<F>(name: unknown, options: unknown): ResolvedPolicyOptions<F> {
+  const v = new OptionsValidator(`createPolicy(${typeof name === 'string' ? JSON.stringify(name) : '…'})`);
+  v.name('name', name);
+  const o = v.object('options', options, KEYS);
+  v.func('classifier', o.classifier);
+  const retryConfig = o.retry === undefined ? undefined : resolveRetryOptions(v, 'retry', o.retry);
+  if (o.circuitBreaker !== undefined && !(o.circuitBreaker instanceof CircuitBreaker)) {
+    checkCircuitBreakerOptions(v, 'circuitBreaker', o.circuitBreaker);
+  }
+  v.number('attemptTimeoutMs', o.attemptTimeoutMs, { above: 0, max: MAX_TIMER_MS });
+  v.number('totalTimeoutMs', o.totalTimeoutMs, { above: 0, max: MAX_TIMER_MS });
+  if (o.bulkhead !== undefined) checkBulkheadOptions(v, 'bulkhead', o.bulkhead);
+  if (o.fallback !== undefined) checkFallbackOptions(v, 'fallback', o.fallback);
+  v.done();
+  return { ...(o as PolicyOptions<F>), retryConfig };
+}

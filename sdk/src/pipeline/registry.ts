@@ -1,0 +1,62 @@
+import type { CircuitBreaker } from '../policies/circuit-breaker.js';
+import type { RecoveryState } from '../semconv.js';
+
+/** Anything registered by name. */
+interface Named {
+  readonly name: string;
+}
+
+/** A shared strategy that reports its state as a JSON-serialisable snapshot. */
+export interface Snapshotting extends Named {
+  snapshot(): object;
+}
+
+/** The kinds of objects a registry tracks, as the monitoring API and dashboards see them. */
+export interface RegistryKinds {
+  policy: Named;
+  circuitBreaker: CircuitBreaker;
+  retryBudget: Snapshotting;
+  recovery: Snapshotting & { readonly state: RecoveryState };
+}
+
+/**
+ * Named policies and shared strategies (circuit breakers, retry budgets, recovery managers) of an application,
+ * read by the monitoring API. Names are unique per kind; registering a second object under a taken name throws,
+ * so two policies never report under one name.
+ */
+export class PolicyRegistry {
+  private readonly entries = new Map<keyof RegistryKinds, Map<string, Named>>();
+
+  /** Registers `value` under its name; returns a function that unregisters it. */
+  register<K extends keyof RegistryKinds>(kind: K, value: RegistryKinds[K]): () => void {
+    let byName = this.entries.get(kind);
+    if (byName === undefined) {
+      byName = new Map();
+      this.entries.set(kind, byName);
+    }
+    const existing = byName.get(value.name);
+    if (existing !== undefined && existing !== value) {
+      throw new RangeError(
+        `A ${kind} named "${value.name}" is already registered; dispose() it first, use another name, or pass registry: null`,
+      );
+    }
+    byName.set(value.name, value);
+    return () => {
+      if (byName.get(value.name) === value) byName.delete(value.name);
+    };
+  }
+
+  /** The object of `kind` registered as `name`. */
+  get<K extends keyof RegistryKinds>(kind: K, name: string): RegistryKinds[K] | undefined {
+    return this.entries.get(kind)?.get(name) as RegistryKinds[K] | undefined;
+  }
+
+  /** All objects of `kind`, sorted by name. */
+  list<K extends keyof RegistryKinds>(kind: K): RegistryKinds[K][] {
+    const values = [...(this.entries.get(kind)?.values() ?? [])] as RegistryKinds[K][];
+    return values.sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+/** The process-wide registry policies join unless given another (or `null`). */
+export const defaultRegistry = new PolicyRegistry();

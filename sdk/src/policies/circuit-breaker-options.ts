@@ -1,0 +1,190 @@
+import {
+  ConsecutiveBreaker,
+  ConstantBackoff,
+  CountBreaker,
+  DelegateBackoff,
+  type IBackoffFactory,
+  type IBreaker,
+  type IHalfOpenAfterBackoffContext,
+  SamplingBreaker,
+} from 'cockatiel';
+import type { Classifier } from '../classify/types.js';
+import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
+import type { OptionsValidator } from '../util/validate.js';
+
+/** Which failures open the circuit. */
+export type BreakerSpec =
+  /** Opens after `threshold` consecutive failures. */
+  | { readonly kind: 'consecutive'; readonly threshold?: number }
+  /** Opens when more than `threshold` (0..1) of the last `size` calls failed, once `minimumCalls` were seen. */
+  | {
+      readonly kind: 'count';
+      readonly threshold: number;
+      readonly size: number;
+      readonly minimumCalls?: number;
+    }
+  /** Opens when more than `threshold` (0..1) of calls in the last `durationMs` failed, above `minimumRps`. */
+  | {
+      readonly kind: 'sampling';
+      readonly threshold: number;
+      readonly durationMs: number;
+      readonly minimumRps?: number;
+    };
+
+/** Exponentially growing wait in the open state: initial × multiplier^(consecutive opens − 1), capped. */
+export interface HalfOpenBackoff {
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  /** @default 2 */
+  readonly multiplier?: number;
+}
+
+/** Circuit-breaker settings. */
+export interface CircuitBreakerOptions {
+  /** Breaker algorithm, or any cockatiel `IBreaker`. @default { kind: 'consecutive', threshold: 5 } */
+  readonly breaker?: BreakerSpec | IBreaker;
+  /** How long the circuit stays open before a probe: fixed ms or a backoff. @default 30000 */
+  readonly halfOpenAfterMs?: number | HalfOpenBackoff;
+  /** Probes needed in half-open and the failure share that reopens (cockatiel 4). @default { calls: 1, threshold: 0 } */
+  readonly halfOpenSampling?: { readonly calls: number; readonly threshold: number };
+  /**
+   * Error categories that count as failures. Others (cancelled, validation, not_found, content_filtered,
+   * context_length_exceeded, circuit_open, rejected, programming) neither trip nor heal the circuit.
+   * @default DEFAULT_FAILURE_CATEGORIES
+   */
+  readonly failureCategories?: readonly ErrorCategory[];
+  /** State from an earlier `toJSON()`, to survive restarts (serverless). */
+  readonly initialState?: unknown;
+  /** Classifier for standalone breakers; inline breakers use their policy's. @default classifyError */
+  readonly classifier?: Classifier;
+}
+
+/** Categories that count as downstream failures by default. */
+export const DEFAULT_FAILURE_CATEGORIES: readonly ErrorCategory[] = Object.freeze([
+  'rate_limited',
+  'quota_exceeded',
+  'overloaded',
+  'server_error',
+  'timeout',
+  'network',
+  'authentication',
+  'unknown',
+]);
+
+/** Defaults of {@link CircuitBreakerOptions}. */
+export const CIRCUIT_BREAKER_DEFAULTS = Object.freeze({
+  breaker: Object.freeze({ kind: 'consecutive', threshold: 5 }) as BreakerSpec,
+  halfOpenAfterMs: 30_000,
+});
+
+const isBreaker = (value: unknown): value is IBreaker =>
+  typeof value === 'object' && value !== null && typeof (value as IBreaker).failure === 'function';
+
+/** Validates circuit-breaker options into `v`. */
+export function checkCircuitBreakerOptions(
+  v: OptionsValidator,
+  path: string,
+  options: unknown,
+): CircuitBreakerOptions {
+  const o = v.object(path, options, [
+    'breaker',
+    'halfOpenAfterMs',
+    'halfOpenSampling',
+    'failureCategories',
+    'initialState',
+    'classifier',
+  ]);
+  const b = o.breaker;
+  if (b !== undefined && !isBreaker(b)) {
+    const spec = b as Record<string, unknown>;
+    if (v.oneOf(`${path}.breaker.kind`, spec.kind, ['consecutive', 'count', 'sampling'])) {
+      const p = `${path}.breaker`;
+      if (spec.kind === 'consecutive') {
+        v.object(p, spec, ['kind', 'threshold']);
+        v.number(`${p}.threshold`, spec.threshold, { min: 1, integer: true });
+      } else {
+        v.object(
+          p,
+          spec,
+          spec.kind === 'count'
+            ? ['kind', 'threshold', 'size', 'minimumCalls']
+            : ['kind', 'threshold', 'durationMs', 'minimumRps'],
+        );
+        v.number(`${p}.threshold`, spec.threshold ?? Number.NaN, { above: 0, below: 1 });
+        if (spec.kind === 'count') {
+          v.number(`${p}.size`, spec.size ?? Number.NaN, { min: 1, integer: true });
+          v.number(`${p}.minimumCalls`, spec.minimumCalls, {
+            min: 1,
+            max: Number(spec.size) || 1,
+            integer: true,
+          });
+        } else {
+          v.number(`${p}.durationMs`, spec.durationMs ?? Number.NaN, { above: 0 });
+          v.number(`${p}.minimumRps`, spec.minimumRps, { above: 0 });
+        }
+      }
+    }
+  }
+  const h = o.halfOpenAfterMs;
+  if (typeof h === 'object' && h !== null) {
+    const backoff = v.object(`${path}.halfOpenAfterMs`, h, ['initialDelayMs', 'maxDelayMs', 'multiplier']);
+    v.number(`${path}.halfOpenAfterMs.initialDelayMs`, backoff.initialDelayMs ?? Number.NaN, { min: 0 });
+    v.number(`${path}.halfOpenAfterMs.maxDelayMs`, backoff.maxDelayMs ?? Number.NaN, {
+      min: Number(backoff.initialDelayMs) || 0,
+    });
+    v.number(`${path}.halfOpenAfterMs.multiplier`, backoff.multiplier, { min: 1 });
+  } else {
+    v.number(`${path}.halfOpenAfterMs`, h, { min: 0 });
+  }
+  const s = o.halfOpenSampling;
+  if (s !== undefined) {
+    const sampling = v.object(`${path}.halfOpenSampling`, s, ['calls', 'threshold']);
+    v.number(`${path}.halfOpenSampling.calls`, sampling.calls ?? Number.NaN, { min: 1, integer: true });
+    v.number(`${path}.halfOpenSampling.threshold`, sampling.threshold ?? Number.NaN, { min: 0, below: 1 });
+  }
+  const categories = o.failureCategories;
+  if (categories !== undefined) {
+    if (!Array.isArray(categories))
+      v.fail(`${path}.failureCategories`, 'an array of error categories', categories, true);
+    else {
+      for (const [i, c] of categories.entries())
+        v.oneOf(`${path}.failureCategories[${i}]`, c, ERROR_CATEGORIES);
+    }
+  }
+  v.func(`${path}.classifier`, o.classifier);
+  return o as CircuitBreakerOptions;
+}
+
+/** Builds the cockatiel breaker for a spec. */
+export function createBreaker(spec: BreakerSpec | IBreaker | undefined): IBreaker {
+  const s = spec ?? CIRCUIT_BREAKER_DEFAULTS.breaker;
+  if (isBreaker(s)) return s;
+  switch (s.kind) {
+    case 'consecutive':
+      return new ConsecutiveBreaker(s.threshold ?? 5);
+    case 'count':
+      return new CountBreaker({
+        threshold: s.threshold,
+        size: s.size,
+        minimumNumberOfCalls: s.minimumCalls ?? s.size,
+      });
+    case 'sampling':
+      return new SamplingBreaker({
+        threshold: s.threshold,
+        duration: s.durationMs,
+        ...(s.minimumRps === undefined ? {} : { minimumRps: s.minimumRps }),
+      });
+  }
+}
+
+/** Builds cockatiel's half-open backoff factory for a setting. */
+export function createHalfOpenBackoff(
+  setting: number | HalfOpenBackoff | undefined,
+): IBackoffFactory<IHalfOpenAfterBackoffContext> {
+  const h = setting ?? CIRCUIT_BREAKER_DEFAULTS.halfOpenAfterMs;
+  if (typeof h === 'number') return new ConstantBackoff(h);
+  const multiplier = h.multiplier ?? 2;
+  return new DelegateBackoff<IHalfOpenAfterBackoffContext>(ctx =>
+    Math.min(h.maxDelayMs, h.initialDelayMs * multiplier ** Math.max(0, ctx.attempt - 1)),
+  );
+}

@@ -1,0 +1,44 @@
+import { classifyError } from '../classify/index.js';
+import { cachedClassifier } from '../pipeline/cached-classifier.js';
+import { defaultRegistry, type PolicyRegistry } from '../pipeline/registry.js';
+import { OptionsValidator } from '../util/validate.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { type CircuitBreakerOptions, checkCircuitBreakerOptions } from './circuit-breaker-options.js';
+
+/** Options of {@link createCircuitBreaker}. */
+export interface SharedCircuitBreakerOptions extends CircuitBreakerOptions {
+  /** Registry the breaker joins (the monitoring API lists it); `null` for none. @default defaultRegistry */
+  readonly registry?: PolicyRegistry | null;
+}
+
+/**
+ * Creates a named circuit breaker to share between policies (pass it as `circuitBreaker`), e.g. one per LLM
+ * provider guarding all its models. It is also usable on its own: `breaker.execute(({ signal }) => …)`.
+ * `dispose()` removes it from the registry and stops its gauge.
+ */
+export function createCircuitBreaker(
+  name: string,
+  options: SharedCircuitBreakerOptions = {},
+): CircuitBreaker {
+  const v = new OptionsValidator(
+    `createCircuitBreaker(${typeof name === 'string' ? JSON.stringify(name) : '…'})`,
+  );
+  v.name('name', name);
+  const { registry, ...breakerOptions } = options;
+  checkCircuitBreakerOptions(v, 'options', breakerOptions);
+  v.done();
+  const target = registry === undefined ? defaultRegistry : registry;
+  const breaker = new CircuitBreaker(
+    name,
+    breakerOptions,
+    cachedClassifier(breakerOptions.classifier ?? classifyError),
+  );
+  if (target === null) return breaker;
+  try {
+    breaker.onDispose(target.register('circuitBreaker', breaker));
+  } catch (error) {
+    breaker.dispose();
+    throw error;
+  }
+  return breaker;
+}

@@ -1,0 +1,179 @@
+import { diag } from '@opentelemetry/api';
+import type { ClassifiedError } from '../classify/types.js';
+import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
+import { finalizeError } from '../pipeline/final-error.js';
+import {
+  ATTR_RESILIENCE_ERROR_CATEGORY,
+  ATTR_RESILIENCE_FALLBACK_KIND,
+  ERROR_CATEGORIES,
+  type ErrorCategory,
+  EVENT_FALLBACK,
+  type FallbackKind,
+} from '../semconv.js';
+import { addSpanEvent } from '../telemetry/spans.js';
+import { safely } from '../util/safely.js';
+import type { OptionsValidator } from '../util/validate.js';
+import { FallbackCache } from './fallback-cache.js';
+
+/** Which failures a fallback serves: a list of categories or a predicate. */
+export type FallbackWhen = readonly ErrorCategory[] | ((error: ClassifiedError) => boolean);
+
+/** What a fallback factory receives. */
+export interface FallbackContext {
+  /** Why the call failed. */
+  readonly error: ClassifiedError;
+  /** The caller's signal (the call's own timeouts have already fired). */
+  readonly signal: AbortSignal;
+  /** Attempts the call made. */
+  readonly attempts: number;
+  /** The `cacheKey` the call was executed with. */
+  readonly cacheKey: string | undefined;
+  readonly policy: string;
+}
+
+/** Common fields of every fallback. */
+interface FallbackBase {
+  /** Failures this fallback serves. @default every category except `cancelled` */
+  readonly when?: FallbackWhen;
+}
+
+/**
+ * One fallback. Pass several as an array to chain them: the first whose `when` matches and that produces a
+ * value serves the call; a throwing factory is reported and the next one is tried; if none serves, the call
+ * rejects with its original error.
+ */
+export type FallbackSpec<F> =
+  /** A static value. */
+  | (FallbackBase & { readonly value: F })
+  /** A function of the failure, e.g. a call to a second model. */
+  | (FallbackBase & { readonly factory: (ctx: FallbackContext) => F | PromiseLike<F> })
+  /** The last good result for the call's `cacheKey`, if fresh. */
+  | (FallbackBase & { readonly cache: { readonly ttlMs?: number; readonly maxEntries?: number } });
+
+/** Defaults of the `cache` fallback. */
+export const FALLBACK_CACHE_DEFAULTS = Object.freeze({ ttlMs: 300_000, maxEntries: 1_000 });
+
+const NOT_CANCELLED: FallbackWhen = (error: ClassifiedError) => error.category !== 'cancelled';
+
+/** Validates fallback options into `v`. */
+export function checkFallbackOptions(v: OptionsValidator, path: string, options: unknown): void {
+  const specs = Array.isArray(options) ? options : [options];
+  specs.forEach((spec, i) => {
+    const p = Array.isArray(options) ? `${path}[${i}]` : path;
+    const o = v.object(p, spec, ['value', 'factory', 'cache', 'when']);
+    const kinds = ['value', 'factory', 'cache'].filter(k => k in o);
+    if (kinds.length !== 1) v.fail(p, 'an object with exactly one of value, factory, cache', spec, true);
+    v.func(`${p}.factory`, o.factory);
+    if (o.cache !== undefined) {
+      const c = v.object(`${p}.cache`, o.cache, ['ttlMs', 'maxEntries']);
+      v.number(`${p}.cache.ttlMs`, c.ttlMs, { above: 0 });
+      v.number(`${p}.cache.maxEntries`, c.maxEntries, { min: 1, integer: true });
+    }
+    if (Array.isArray(o.when)) {
+      for (const [j, c] of o.when.entries()) v.oneOf(`${p}.when[${j}]`, c, ERROR_CATEGORIES);
+    } else v.func(`${p}.when`, o.when);
+  });
+}
+
+interface ResolvedFallback {
+  readonly kind: FallbackKind;
+  readonly when: (error: ClassifiedError) => boolean;
+  readonly serve: (ctx: FallbackContext) => Promise<{ served: true; value: unknown } | { served: false }>;
+}
+
+/**
+ * Serves a failed call from a value, a factory or a cache of last good results; records
+ * `resilience.fallbacks` and a `resilience.fallback` span event, and marks the call's outcome `fallback`.
+ */
+export class FallbackStage implements Stage {
+  private readonly chain: readonly ResolvedFallback[];
+  private readonly cache: FallbackCache | undefined;
+
+  constructor(specs: FallbackSpec<unknown> | readonly FallbackSpec<unknown>[]) {
+    let cache: FallbackCache | undefined;
+    this.chain = (Array.isArray(specs) ? specs : [specs]).map(
+      (spec: FallbackSpec<unknown>): ResolvedFallback => {
+        const w = spec.when ?? NOT_CANCELLED;
+        const when = typeof w === 'function' ? w : (error: ClassifiedError) => w.includes(error.category);
+        if ('value' in spec)
+          return { kind: 'value', when, serve: async () => ({ served: true, value: spec.value }) };
+        if ('factory' in spec) {
+          return {
+            kind: 'factory',
+            when,
+            serve: async ctx => ({ served: true, value: await spec.factory(ctx) }),
+          };
+        }
+        const c = spec.cache;
+        cache ??= new FallbackCache(
+          c.ttlMs ?? FALLBACK_CACHE_DEFAULTS.ttlMs,
+          c.maxEntries ?? FALLBACK_CACHE_DEFAULTS.maxEntries,
+        );
+        const store = cache;
+        return {
+          kind: 'cache',
+          when,
+          serve: async ctx => {
+            const cached = store.get(ctx.cacheKey ?? '');
+            return cached.hit ? { served: true, value: cached.value } : { served: false };
+          },
+        };
+      },
+    );
+    this.cache = cache;
+  }
+
+  async run(ctx: CallContext, next: Next): Promise<unknown> {
+    let value: unknown;
+    try {
+      value = await next(ctx);
+    } catch (error) {
+      return this.recover(ctx, error);
+    }
+    this.cache?.set(ctx.cacheKey ?? '', value);
+    return value;
+  }
+
+  private async recover(ctx: CallContext, error: unknown): Promise<unknown> {
+    const final = finalizeError(ctx, error);
+    const classified = final.classified;
+    const fallbackCtx: FallbackContext = {
+      error: classified,
+      signal: ctx.callerSignal,
+      attempts: ctx.attempts,
+      cacheKey: ctx.cacheKey,
+      policy: ctx.runtime.name,
+    };
+    for (const fallback of this.chain) {
+      let applies = false;
+      safely('fallback when predicate', () => {
+        applies = fallback.when(classified);
+      });
+      if (!applies) continue;
+      try {
+        const result = await fallback.serve(fallbackCtx);
+        if (!result.served) continue;
+        this.record(ctx, fallback.kind, classified);
+        return result.value;
+      } catch (fallbackError) {
+        diag.warn(
+          `agent-resilience: ${fallback.kind} fallback of "${ctx.runtime.name}" failed; trying the next one`,
+          fallbackError,
+        );
+      }
+    }
+    throw final;
+  }
+
+  private record(ctx: CallContext, kind: FallbackKind, classified: ClassifiedError): void {
+    ctx.fallbackKind = kind;
+    const attributes = ctx.runtime.attributes.get(`f|${kind}|${classified.category}`, () => ({
+      [ATTR_RESILIENCE_FALLBACK_KIND]: kind,
+      [ATTR_RESILIENCE_ERROR_CATEGORY]: classified.category,
+    }));
+    if (ctx.telemetry.metricsEnabled) {
+      safely('recording a fallback', () => ctx.telemetry.instruments.fallbacks.add(1, attributes));
+    }
+    addSpanEvent(ctx.callSpan, EVENT_FALLBACK, attributes);
+  }
+}
