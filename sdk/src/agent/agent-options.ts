@@ -1,0 +1,141 @@
+import type { ClassifiedError, Classifier } from '../classify/types.js';
+import type { PolicyOptions } from '../pipeline/options.js';
+import type { PolicyRegistry } from '../pipeline/registry.js';
+import type { RetryOptions } from '../policies/retry-options.js';
+import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
+import { OptionsValidator } from '../util/validate.js';
+
+/** Policy options the agent helpers accept for runs, tools and models (the agent sets name, registry, classifier). */
+export type HelperPolicyOptions = Omit<PolicyOptions<never>, 'registry' | 'classifier' | 'fallback'>;
+
+/** Run-level retry: restart a whole run (with a fresh run id) when it fails transiently. */
+export interface RunRetryOptions extends Omit<RetryOptions, 'onRetry'> {
+  /** Categories that restart a run. @default ['timeout', 'rate_limited', 'overloaded', 'server_error', 'network'] */
+  readonly retryOn?: readonly ErrorCategory[];
+}
+
+/** Options of {@link createAgent}. */
+export interface AgentOptions {
+  /** `gen_ai.provider.name` of the agent's `invoke_agent` spans, when the agent has a single provider. */
+  readonly provider?: string;
+  /** Run-level retry; `false` disables it. @default RUN_RETRY_DEFAULTS (5 retries, 2 s → 32 s, no jitter) */
+  readonly retry?: RunRetryOptions | false;
+  /** Other strategies of the run policy (timeouts, bulkhead, circuit breaker). @default {} */
+  readonly run?: Omit<HelperPolicyOptions, 'retry'>;
+  /** Policy of tool calls made without an explicit `policy`. Tools may have side effects: no retry by default. @default {} */
+  readonly tools?: HelperPolicyOptions;
+  /** Policy of model calls made without an explicit `policy`. @default { retry: {} } */
+  readonly models?: HelperPolicyOptions;
+  /** Classifier of every policy the agent creates. @default classifyError */
+  readonly classifier?: Classifier;
+  /** Registry the agent's policies join; `null` for none. @default defaultRegistry */
+  readonly registry?: PolicyRegistry | null;
+}
+
+/** What `onRetrying` receives, e.g. to show "Server error, retry 2 of 5…" (`error.userMessage`). */
+export interface RunRetrying {
+  /** Number of the retry about to run (1 = first retry). */
+  readonly attempt: number;
+  /** Retries allowed for this failure. */
+  readonly maxAttempts: number;
+  /** Wait before the retry, in ms. */
+  readonly delayMs: number;
+  /** The failure; `userMessage` is safe to show. */
+  readonly error: ClassifiedError;
+  /** Id of the run that failed. */
+  readonly failedRunId: string;
+}
+
+/** What `onFailed` receives after the last attempt. */
+export interface RunFailed {
+  readonly error: ClassifiedError;
+  readonly attempts: number;
+  readonly lastRunId: string | undefined;
+}
+
+/** Per-run options of `agent.run`. */
+export interface RunOptions {
+  /** Cancels the run: tool and model calls get it as their signal. */
+  readonly signal?: AbortSignal;
+  /** Conversation thread: `agent.cancel(threadId)` cancels this thread's active run. */
+  readonly threadId?: string;
+  /** `gen_ai.conversation.id` of the run's spans. @default threadId */
+  readonly conversationId?: string;
+  /** Before each run-level retry's wait. A throw is reported, not raised. */
+  readonly onRetrying?: (event: RunRetrying) => void;
+  /**
+   * Before a retried run starts: discard the failed run's partial messages so history is not polluted. If it
+   * throws (or rejects), the retry is aborted and the run fails (it never runs on a polluted history).
+   */
+  readonly beforeRetry?: (event: RunRetrying) => void | Promise<void>;
+  /** After the last attempt failed, with the classified error. A throw is reported, not raised. */
+  readonly onFailed?: (event: RunFailed) => void;
+}
+
+/** Defaults of run-level retry (after the chat-client anchor: 408/429/5xx, 5 retries, 2 s → 32 s). */
+export const RUN_RETRY_DEFAULTS = Object.freeze({
+  maxRetries: 5,
+  initialDelayMs: 2_000,
+  maxDelayMs: 32_000,
+  multiplier: 2,
+  jitter: 'none',
+  retryOn: Object.freeze([
+    'timeout',
+    'rate_limited',
+    'overloaded',
+    'server_error',
+    'network',
+  ]) as readonly ErrorCategory[],
+} as const);
+
+/** Validates the agent-level options that are not policy options (those are validated by createPolicy). */
+export function checkAgentOptions(name: unknown, options: unknown): void {
+  const v = new OptionsValidator(`createAgent(${typeof name === 'string' ? JSON.stringify(name) : '…'})`);
+  v.name('name', name);
+  const o = v.object('options', options, [
+    'provider',
+    'retry',
+    'run',
+    'tools',
+    'models',
+    'classifier',
+    'registry',
+  ]);
+  if (o.provider !== undefined && (typeof o.provider !== 'string' || o.provider === '')) {
+    v.fail('provider', 'a non-empty string', o.provider, typeof o.provider !== 'string');
+  }
+  v.func('classifier', o.classifier);
+  if (o.retry !== undefined && o.retry !== false) {
+    const retryOn = (o.retry as Record<string, unknown>).retryOn;
+    if (retryOn !== undefined && !Array.isArray(retryOn))
+      v.fail('retry.retryOn', 'an array of error categories', retryOn, true);
+    if (Array.isArray(retryOn))
+      for (const [i, c] of retryOn.entries()) v.oneOf(`retry.retryOn[${i}]`, c, ERROR_CATEGORIES);
+  }
+  v.done();
+}
+
+/** Validates per-run options. */
+export function checkRunOptions(options: unknown): void {
+  const v = new OptionsValidator('agent.run');
+  const o = v.object('options', options, [
+    'signal',
+    'threadId',
+    'conversationId',
+    'onRetrying',
+    'beforeRetry',
+    'onFailed',
+  ]);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    v.fail('signal', 'an AbortSignal', o.signal, true);
+  for (const key of ['threadId', 'conversationId'] as const) {
+    const value = o[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '' || value.length > 256)) {
+      v.fail(key, 'a string of 1-256 characters', value, typeof value !== 'string');
+    }
+  }
+  v.func('onRetrying', o.onRetrying);
+  v.func('beforeRetry', o.beforeRetry);
+  v.func('onFailed', o.onFailed);
+  v.done();
+}

@@ -1,0 +1,62 @@
+import type { ProtectedFn } from '../pipeline/call-context.js';
+import type { ResiliencePolicy } from '../pipeline/create-policy.js';
+
+/** Options of `run.tool`. */
+export interface ToolCallOptions {
+  /** `gen_ai.tool.call.id` (the model's tool-call id), when known. */
+  readonly callId?: string;
+  /** Policy to run the call through. @default the agent's policy for this tool (`tool.<name>`) */
+  readonly policy?: ResiliencePolicy<unknown>;
+  /** Key for a `cache` fallback of the policy. */
+  readonly cacheKey?: string;
+}
+
+/** Options of `run.model`. */
+export interface ModelCallOptions {
+  /** `gen_ai.provider.name` (`openai`, `anthropic`, …). @default the agent's `provider`, else `_OTHER` */
+  readonly provider?: string;
+  /** Policy to run the call through, e.g. one shared per provider. @default the agent's policy for this model */
+  readonly policy?: ResiliencePolicy<unknown>;
+  /** Key for a `cache` fallback of the policy. */
+  readonly cacheKey?: string;
+}
+
+/** How an {@link AgentRun} reaches its agent (implemented by `Agent`). */
+export interface AgentCalls {
+  callTool<T>(run: AgentRun, name: string, fn: ProtectedFn<T>, options: ToolCallOptions): Promise<T>;
+  callModel<T>(run: AgentRun, model: string, fn: ProtectedFn<T>, options: ModelCallOptions): Promise<T>;
+}
+
+/**
+ * One run of an agent (one attempt: a retried run gets a new `AgentRun` with a fresh `id`). Tool and model calls
+ * made through it get GenAI spans nested under the run's `invoke_agent` span, its cancellation signal, and the
+ * resilience policies of the agent.
+ */
+export class AgentRun {
+  constructor(
+    private readonly agent: AgentCalls,
+    /** Fresh id of this run. */
+    readonly id: string,
+    /** Zero-based run attempt (0 = first run, 1 = first retry of the run). */
+    readonly attempt: number,
+    /** Aborts when the run is cancelled or times out; passed to every tool and model call. */
+    readonly signal: AbortSignal,
+  ) {}
+
+  /**
+   * Runs a tool through its policy with an `execute_tool {name}` span.
+   * @example const hits = await run.tool('search', ({ signal }) => search(query, { signal }), { callId });
+   */
+  tool<T>(name: string, fn: ProtectedFn<T>, options: ToolCallOptions = {}): Promise<T> {
+    return this.agent.callTool(this, name, fn, options);
+  }
+
+  /**
+   * Calls a model through its policy with a `chat {model}` CLIENT span (response model and token usage are read
+   * from the result when it has the OpenAI, Anthropic or AI SDK shape).
+   * @example const reply = await run.model('gpt-4o-mini', ({ signal }) => openai.chat.completions.create(body, { signal }));
+   */
+  model<T>(model: string, fn: ProtectedFn<T>, options: ModelCallOptions = {}): Promise<T> {
+    return this.agent.callModel(this, model, fn, options);
+  }
+}

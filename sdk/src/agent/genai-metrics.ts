@@ -1,0 +1,48 @@
+import type { Attributes } from '@opentelemetry/api';
+import { ResilienceError } from '../errors/call-errors.js';
+import { ATTR_ERROR_TYPE, ERROR_TYPE_OTHER } from '../semconv.js';
+import { currentTelemetry } from '../telemetry/telemetry.js';
+import { safely } from '../util/safely.js';
+
+/** The GenAI duration histograms the agent helpers record. */
+export type GenAiDurationMetric =
+  | 'genAiClientOperationDuration'
+  | 'genAiInvokeAgentDuration'
+  | 'genAiExecuteToolDuration';
+
+/** The `error.type` of a helper call's failure; undefined for a cancellation (not an error). */
+export function errorTypeOf(error: unknown): string | undefined {
+  if (!ResilienceError.isInstance(error)) return ERROR_TYPE_OTHER;
+  return error.classified.category === 'cancelled' ? undefined : error.classified.errorType;
+}
+
+/**
+ * Runs `call` and records its duration in a GenAI histogram with `attributes`, plus `error.type` on failure.
+ * The duration equals the call span's (the call IS the span, per the GenAI conventions).
+ */
+export async function measureGenAi<T>(
+  metric: GenAiDurationMetric,
+  attributes: Attributes,
+  call: () => Promise<T>,
+): Promise<T> {
+  const telemetry = currentTelemetry();
+  if (!telemetry.metricsEnabled) return call();
+  const start = performance.now();
+  let failure: unknown;
+  let failed = false;
+  try {
+    return await call();
+  } catch (error) {
+    failed = true;
+    failure = error;
+    throw error;
+  } finally {
+    safely('recording a GenAI duration', () => {
+      const errorType = failed ? errorTypeOf(failure) : undefined;
+      telemetry.instruments[metric].record(
+        (performance.now() - start) / 1000,
+        errorType === undefined ? attributes : { ...attributes, [ATTR_ERROR_TYPE]: errorType },
+      );
+    });
+  }
+}
