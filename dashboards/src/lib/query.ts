@@ -1,0 +1,103 @@
+/**
+ * PromQL building blocks shared by every dashboard: the templated datasource, the standard label filters,
+ * rates over `$__rate_interval`, shares that stay defined when the numerator has no series, histogram quantiles
+ * over `by (le)` and the encoding of one-hot state gauges into one number per series for state timelines.
+ *
+ * Metric and label names are written literally (the JSON is what people review); `test/dashboards.test.ts`
+ * checks every one of them against the telemetry contract in `sdk/src/semconv.ts`.
+ */
+import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
+
+/** Every panel and target queries the datasource chosen in the `datasource` variable. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax, not a JavaScript template.
+export const DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
+
+/** Grafana's range for rate(): at least four scrape intervals. */
+export const RATE_INTERVAL = '$__rate_interval';
+/** Grafana's selected time range; only for instant queries that summarise the whole range. */
+export const RANGE = '$__range';
+
+/** Label matchers for the template variables. */
+export const SERVICE = 'service_name=~"$service"';
+export const POLICY = 'resilience_policy=~"$policy"';
+export const BUDGET = 'resilience_retry_budget_name=~"$budget"';
+export const AGENT = 'gen_ai_agent_name=~"$agent"';
+/** Run-level policies are named `agent.<agentName>`. */
+export const AGENT_POLICY = 'resilience_policy=~"agent[.]$agent"';
+
+/** Calls that count for ratios: cancelled calls are neither failures nor successes. */
+export const NOT_CANCELLED = 'resilience_outcome!="cancelled"';
+/** Failed calls for the failure ratio; a fallback is a degraded success. */
+export const FAILED = 'resilience_outcome=~"failure|rejected"';
+
+export type Matchers = readonly string[];
+
+/** `metric{m1, m2}`, or the bare metric name without matchers. */
+export const selector = (metric: string, matchers: Matchers): string =>
+  matchers.length === 0 ? metric : `${metric}{${matchers.join(', ')}}`;
+
+/** Per-second rate of a counter over `range`. */
+export const rate = (metric: string, matchers: Matchers, range: string = RATE_INTERVAL): string =>
+  `rate(${selector(metric, matchers)}[${range}])`;
+
+/** Increase of a counter over `range`. */
+export const increase = (metric: string, matchers: Matchers, range: string = RATE_INTERVAL): string =>
+  `increase(${selector(metric, matchers)}[${range}])`;
+
+/** `sum by (labels) (expr)`, or `sum(expr)` without labels. */
+export const sumBy = (by: readonly string[], expr: string): string =>
+  by.length === 0 ? `sum(${expr})` : `sum by (${by.join(', ')}) (${expr})`;
+
+/** `max by (labels) (expr)`. */
+export const maxBy = (by: readonly string[], expr: string): string =>
+  by.length === 0 ? `max(${expr})` : `max by (${by.join(', ')}) (${expr})`;
+
+/** A scalar-like total that shows 0 instead of "No data" when nothing matched. */
+export const orZero = (expr: string): string => `${expr} or vector(0)`;
+
+export interface ShareOptions {
+  /** Counter (or histogram `_count`) to take the share of. */
+  readonly metric: string;
+  /** Matchers of the whole (the denominator). */
+  readonly matchers: Matchers;
+  /** Extra matchers that select the part (the numerator). */
+  readonly part: Matchers;
+  /** Grouping labels of the result. */
+  readonly by?: readonly string[];
+}
+
+/**
+ * Share of a counter's rate that matches `part`, per `by` group. The numerator is completed with zeros
+ * (`or 0 * whole`) so that a group without any matching series shows 0 %, not "No data".
+ */
+export function share({ metric, matchers, part, by = [] }: ShareOptions): string {
+  const whole = rate(metric, matchers);
+  const partRate = rate(metric, [...matchers, ...part]);
+  return `${sumBy(by, `${partRate} or 0 * ${whole}`)} / ${sumBy(by, whole)}`;
+}
+
+/** `histogram_quantile(q, sum by (le, …) (rate(<base>_bucket{…}[$__rate_interval])))`. */
+export const quantile = (
+  q: number,
+  histogram: string,
+  matchers: Matchers,
+  by: readonly string[] = [],
+): string => `histogram_quantile(${q}, ${sumBy(['le', ...by], rate(`${histogram}_bucket`, matchers))})`;
+
+/**
+ * Encodes a one-hot state gauge (one series per state, 1 for the current one) as the index of the current
+ * state per `by` group, for a state timeline with value mappings. With several instances the highest index
+ * wins, so order `states` from healthy to worst.
+ */
+export function oneHotStateIndex(
+  metric: string,
+  stateLabel: string,
+  states: readonly string[],
+  matchers: Matchers,
+  by: readonly string[],
+): string {
+  const terms = states.map(
+    (state, index) => `${selector(metric, [...matchers, `${stateLabel}="${state}"`])} * ${index}`,
+  );
+  return maxBy(by, terms.join(' or '));
+}

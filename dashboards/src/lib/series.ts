@@ -1,0 +1,45 @@
+/**
+ * Prometheus series the dashboards query: the telemetry contract of `sdk/src/semconv.ts` after the OTel →
+ * Prometheus translation (`prometheusMetricName`), plus the recording rules of
+ * `dashboards/prometheus/rules/`. `test/dashboards.test.ts` fails if any name here is not in the contract.
+ */
+
+// Histograms (append _bucket / _count / _sum).
+export const CALL_DURATION = 'resilience_call_duration_seconds';
+export const ATTEMPT_DURATION = 'resilience_attempt_duration_seconds';
+export const RETRY_DELAY = 'resilience_retry_delay_seconds';
+export const GEN_AI_OPERATION_DURATION = 'gen_ai_client_operation_duration_seconds';
+export const GEN_AI_AGENT_DURATION = 'gen_ai_invoke_agent_duration_seconds';
+export const GEN_AI_TOOL_DURATION = 'gen_ai_execute_tool_duration_seconds';
+
+/** Logical calls, by `resilience_outcome`. */
+export const CALLS = `${CALL_DURATION}_count`;
+export const ATTEMPTS = `${ATTEMPT_DURATION}_count`;
+export const AGENT_RUNS = `${GEN_AI_AGENT_DURATION}_count`;
+export const TOOL_CALLS = `${GEN_AI_TOOL_DURATION}_count`;
+export const MODEL_CALLS = `${GEN_AI_OPERATION_DURATION}_count`;
+
+// Counters.
+export const ERRORS = 'resilience_errors_total';
+export const RETRIES = 'resilience_retries_total';
+export const RETRY_EXHAUSTED = 'resilience_retry_exhausted_total';
+export const TRANSITIONS = 'resilience_circuit_breaker_transitions_total';
+export const REJECTIONS = 'resilience_rejections_total';
+export const ADMISSIONS = 'resilience_recovery_admissions_total';
+export const HEALTH_CHECKS = 'resilience_health_checks_total';
+export const ERROR_PATTERNS = 'resilience_error_patterns_total';
+
+// Gauges.
+export const BREAKER_STATE = 'resilience_circuit_breaker_state';
+export const BUDGET_AVAILABLE = 'resilience_retry_budget_available';
+export const BUDGET_CAPACITY = 'resilience_retry_budget_capacity';
+export const TRAFFIC_RATIO = 'resilience_recovery_traffic_ratio';
+export const RECOVERY_STATE = 'resilience_recovery_state';
+
+// Recording rules (dashboards/prometheus/rules/*.yaml).
+export const FAILURE_RATIO_5M = 'policy:resilience_call_failures:ratio_rate5m';
+export const FALLBACK_SHARE_5M = 'policy:resilience_fallbacks:ratio_rate5m';
+export const RETRIES_PER_CALL_5M = 'policy:resilience_retries_per_call:ratio_rate5m';
+export const ERRORS_5M = 'policy_category:resilience_errors:rate5m';
+export const ERRORS_1H = 'policy_category:resilience_errors:rate1h';
+export const BUDGET_RATIO = 'instance_budget:resilience_retry_budget_available:ratio';

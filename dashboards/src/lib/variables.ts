@@ -1,0 +1,46 @@
+/**
+ * Template variables. They follow grafana/dashboard-linter's template rules: one datasource variable named
+ * `datasource`; query variables on `${datasource}`, labelled in title case, multi-select with "All" = `.+`,
+ * refreshed when the time range changes.
+ */
+import {
+  DatasourceVariableBuilder,
+  QueryVariableBuilder,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import { DATASOURCE, type Matchers, SERVICE, selector } from './query.js';
+
+/** The series whose labels feed the service and policy pickers: every logical call has one. */
+const CALLS = 'resilience_call_duration_seconds_count';
+
+export const datasourceVariable = (): DatasourceVariableBuilder =>
+  new DatasourceVariableBuilder('datasource').label('Data source').type('prometheus');
+
+/** A multi-value variable over the values of `label` on `metric{matchers}`. */
+export function labelVariable(
+  name: string,
+  metric: string,
+  label: string,
+  matchers: Matchers,
+): QueryVariableBuilder {
+  const query = `label_values(${selector(metric, matchers)}, ${label})`;
+  return new QueryVariableBuilder(name)
+    .label(name.charAt(0).toUpperCase() + name.slice(1))
+    .datasource(DATASOURCE)
+    .query(query)
+    .definition(query)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.+');
+}
+
+/** `service`: the `service_name` label (the OTel resource's service.name). */
+export const serviceVariable = (): QueryVariableBuilder =>
+  labelVariable('service', CALLS, 'service_name', []);
+
+/** `policy`: the `resilience_policy` label of `metric` (default: every policy that ran a call). */
+export const policyVariable = (metric: string = CALLS): QueryVariableBuilder =>
+  labelVariable('policy', metric, 'resilience_policy', [SERVICE]);

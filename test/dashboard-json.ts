@@ -1,0 +1,81 @@
+/**
+ * The parts of Grafana dashboard JSON (schemaVersion 42) the lint tests read, and helpers to walk it.
+ * Generated dashboards are read as plain JSON: the foundation SDK's `Dashboard` type and `@grafana/schema`'s do
+ * not agree, and the JSON files are what Grafana loads.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DatasourceRef {
+  readonly type?: string;
+  readonly uid?: string;
+}
+
+export interface TargetJson {
+  readonly refId?: string;
+  readonly expr?: string;
+  readonly datasource?: DatasourceRef;
+  readonly instant?: boolean;
+  readonly range?: boolean;
+}
+
+export interface PanelJson {
+  readonly id?: number;
+  readonly type: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly datasource?: DatasourceRef;
+  readonly targets?: readonly TargetJson[];
+  readonly panels?: readonly PanelJson[];
+  readonly gridPos?: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
+  readonly fieldConfig?: {
+    readonly defaults?: { readonly unit?: string; readonly mappings?: readonly unknown[] };
+  };
+}
+
+export interface VariableJson {
+  readonly type: string;
+  readonly name: string;
+  readonly label?: string;
+  readonly query?: string | Record<string, unknown>;
+  readonly datasource?: DatasourceRef;
+  readonly multi?: boolean;
+  readonly includeAll?: boolean;
+  readonly allValue?: string;
+  readonly refresh?: number;
+}
+
+export interface DashboardJson {
+  readonly uid?: string;
+  readonly title?: string;
+  readonly editable?: boolean;
+  readonly panels?: readonly PanelJson[];
+  readonly templating?: { readonly list?: readonly VariableJson[] };
+}
+
+/** Every panel, including panels nested in collapsed rows. */
+export function allPanels(dashboard: DashboardJson): PanelJson[] {
+  const walk = (panels: readonly PanelJson[]): PanelJson[] =>
+    panels.flatMap(p => [p, ...walk(p.panels ?? [])]);
+  return walk(dashboard.panels ?? []);
+}
+
+/** Panels that show data (not rows). */
+export const dataPanels = (dashboard: DashboardJson): PanelJson[] =>
+  allPanels(dashboard).filter(p => p.type !== 'row');
+
+export const variables = (dashboard: DashboardJson): readonly VariableJson[] =>
+  dashboard.templating?.list ?? [];
+
+/** `$name` and `${name}` references to template variables in a text (Grafana's own `$__…` excluded). */
+export function variableReferences(text: string): string[] {
+  return [...text.matchAll(/\$\{(\w+)\}|\$(\w+)/g)]
+    .map(m => (m[1] ?? m[2])!)
+    .filter(name => !name.startsWith('__'));
+}
+
+/** The committed dashboard files: file name → raw text. */
+export function readCommittedDashboards(dir: string): Map<string, string> {
+  const files = readdirSync(dir).filter(f => f.endsWith('.json'));
+  return new Map(files.sort().map(f => [f, readFileSync(join(dir, f), 'utf8')]));
+}

@@ -1,0 +1,260 @@
+/**
+ * The generated Grafana dashboards: up to date with dashboards/src, linted, and querying only the telemetry
+ * contract.
+ *
+ * Lint rules ported from grafana/dashboard-linter (which needs Go 1.26 and cannot run here):
+ * - template-datasource-rule: exactly one datasource variable, named `datasource`, labelled "Data source",
+ *   of type prometheus.
+ * - template-job-rule / template-instance-rule, adapted: the `service` variable (label `service_name`) plays
+ *   the job's role. Our job label is service.name and instance is a random service.instance.id per process,
+ *   so no instance variable is required. Query variables follow the linter's checkTemplate: they use
+ *   `${datasource}`, are labelled in title case, multi-select, "All" = `.+`.
+ * - template-on-time-change-reload-rule: query variables refresh on time range change (2).
+ * - template-label-promql-rule: `label_values(metric{…}, label)` names a contract series and label.
+ * - template-unused / template-variable-matchers (newer linter rules): every variable is used, and every
+ *   `$variable` a query uses exists.
+ * - panel-datasource-rule: every panel and every target uses `${datasource}`.
+ * - panel-title-description-rule: every panel has a title and a description.
+ * - panel-units-rule: every panel has a valid unit (the Grafana unit ids of the foundation SDK). We require it
+ *   on every panel type, state timelines included, where the linter skips some.
+ * - panel-no-targets-rule: every panel has at least one query.
+ * - target-promql-rule: every expression parses (`promtool check rules` on a temporary rules file).
+ * - target-rate-interval-rule: rate() and irate() use `$__rate_interval`. Adapted: every range selector uses
+ *   `$__rate_interval`, except that instant queries may summarise the whole range with `$__range`.
+ * - target-job-rule / target-instance-rule, adapted: every selector filters `service_name=~"$service"`.
+ * - target-counter-agg-rule: counters (`_total`, and histogram `_count`/`_sum`) are only read through
+ *   rate/irate/increase.
+ * - target-histogram-rule: `_bucket` series are only read through histogram_quantile over `sum by (le, …)`.
+ * - uneditable-dashboard: dashboards are read-only (provisioned from code).
+ * Our own additions: uid = file name in kebab-case; no deprecated panel types (graph, singlestat, table-old);
+ * explicit, unique refIds; panels inside the 24-column grid; every series, label and closed label value exists
+ * in the telemetry contract; no `le` matcher.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as units from '@grafana/grafana-foundation-sdk/units';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DASHBOARDS_DIR, renderDashboards } from '../dashboards/src/index.js';
+import {
+  type DashboardJson,
+  dataPanels,
+  readCommittedDashboards,
+  variableReferences,
+  variables,
+} from './dashboard-json.js';
+import { analyzePromql } from './promql.js';
+import { contractViolations } from './promql-contract.js';
+import { checkPromqlSyntax, type NamedExpression, substituteGrafanaVariables } from './promtool-check.js';
+import { requirePath, stackBinary } from './stack-binaries.js';
+import { REPO_ROOT, telemetryNames } from './telemetry-names.js';
+
+const rendered = renderDashboards();
+const dashboards = rendered.map(r => ({ fileName: r.fileName, json: JSON.parse(r.json) as DashboardJson }));
+const names = telemetryNames();
+const VALID_UNITS = new Set(
+  Object.values(units as Record<string, unknown>).filter(u => typeof u === 'string'),
+);
+const DEPRECATED_PANEL_TYPES = new Set(['graph', 'singlestat', 'table-old']);
+const COUNTER_READERS = new Set(['rate', 'irate', 'increase']);
+/** The templated datasource every panel, target and query variable must use. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable syntax, not a JavaScript template.
+const TEMPLATED_UID = '${datasource}';
+const TEMPLATED_DATASOURCE = { type: 'prometheus', uid: TEMPLATED_UID };
+
+interface TargetRef extends NamedExpression {
+  readonly instant: boolean;
+}
+
+function targetsOf(dashboard: DashboardJson, fileName: string): TargetRef[] {
+  return dataPanels(dashboard).flatMap(panel =>
+    (panel.targets ?? []).map(t => ({
+      source: `${fileName} › ${panel.title} › ${t.refId}`,
+      expr: t.expr ?? '',
+      instant: t.instant === true,
+    })),
+  );
+}
+
+/** Trace-to-metrics queries of the provisioned Jaeger datasource (`$$` is provisioning's escape of `$`). */
+interface ProvisionedDatasource {
+  readonly name: string;
+  readonly jsonData?: { readonly tracesToMetrics?: { readonly queries?: { name: string; query: string }[] } };
+}
+const provisioned = parse(
+  readFileSync(join(REPO_ROOT, 'dashboards/grafana/provisioning/datasources/datasources.yaml'), 'utf8'),
+) as { datasources: ProvisionedDatasource[] };
+const datasourceQueries: NamedExpression[] = provisioned.datasources.flatMap(ds =>
+  (ds.jsonData?.tracesToMetrics?.queries ?? []).map(q => ({
+    source: `datasources.yaml › ${ds.name} › ${q.name}`,
+    expr: substituteGrafanaVariables(q.query.replaceAll('$$', '$')),
+  })),
+);
+const allTargets = [...dashboards.flatMap(d => targetsOf(d.json, d.fileName)), ...datasourceQueries];
+
+describe('generated dashboards', () => {
+  it('are up to date: `npm run dashboards` would not change the committed JSON', () => {
+    const committed = readCommittedDashboards(join(REPO_ROOT, DASHBOARDS_DIR));
+    expect([...committed.keys()]).toEqual(rendered.map(r => r.fileName).sort());
+    for (const { fileName, json } of rendered) {
+      expect(committed.get(fileName), `${fileName} is stale: run npm run dashboards`).toBe(json);
+    }
+  });
+
+  it('are the six dashboards of the stack', () => {
+    expect(rendered.map(r => r.fileName)).toEqual([
+      'resilience-overview.json',
+      'error-aggregation.json',
+      'retry-budgets.json',
+      'circuit-breakers.json',
+      'recovery-traffic-ramp.json',
+      'agent-runs.json',
+    ]);
+  });
+});
+
+describe.each(dashboards)('$fileName', ({ fileName, json }) => {
+  const vars = variables(json);
+  const queryVars = vars.filter(v => v.type === 'query');
+  const panels = dataPanels(json);
+  const targets = targetsOf(json, fileName);
+
+  it('has a kebab-case uid equal to its file name and is read-only', () => {
+    expect(`${json.uid}.json`).toBe(fileName);
+    expect(json.uid).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+    expect(json.editable).toBe(false);
+  });
+
+  it('has one datasource variable `datasource` of type prometheus (template-datasource-rule)', () => {
+    const datasources = vars.filter(v => v.type === 'datasource');
+    expect(datasources).toHaveLength(1);
+    expect(datasources[0]).toMatchObject({ name: 'datasource', label: 'Data source', query: 'prometheus' });
+  });
+
+  it('has a service variable and lints its query variables (template-*-rule)', () => {
+    expect(queryVars.map(v => v.name)).toContain('service');
+    for (const v of queryVars) {
+      expect(v.datasource?.uid, v.name).toBe(TEMPLATED_UID);
+      expect(v.label, v.name).toBe(v.name.charAt(0).toUpperCase() + v.name.slice(1));
+      expect(v, v.name).toMatchObject({ multi: true, includeAll: true, allValue: '.+', refresh: 2 });
+      const query = typeof v.query === 'string' ? v.query : '';
+      const match = /^label_values\((.+), (\w+)\)$/.exec(query);
+      expect(match, `${v.name}: ${query}`).not.toBeNull();
+      expect(contractViolations(match![1]!, names), v.name).toEqual([]);
+      expect(names.labels.has(match![2]!), `${v.name} label ${match![2]}`).toBe(true);
+    }
+  });
+
+  it('uses every variable it declares and declares every variable it uses', () => {
+    const used = new Set(
+      [...targets, ...queryVars.map(v => ({ expr: String(v.query) }))].flatMap(t =>
+        variableReferences(t.expr),
+      ),
+    );
+    const declared = new Set(vars.map(v => v.name));
+    expect([...used].filter(name => !declared.has(name))).toEqual([]);
+    expect([...declared].filter(name => name !== 'datasource' && !used.has(name))).toEqual([]);
+  });
+
+  it('gives every panel a title, a description, a valid unit, targets and the templated datasource', () => {
+    for (const p of panels) {
+      const where = `${fileName} › ${p.title ?? p.id}`;
+      expect(p.title, where).toBeTruthy();
+      expect(p.description, where).toBeTruthy();
+      expect(
+        VALID_UNITS.has(p.fieldConfig?.defaults?.unit ?? ''),
+        `${where}: unit ${p.fieldConfig?.defaults?.unit}`,
+      ).toBe(true);
+      expect(DEPRECATED_PANEL_TYPES.has(p.type), `${where}: deprecated type ${p.type}`).toBe(false);
+      expect(p.datasource, where).toEqual(TEMPLATED_DATASOURCE);
+      expect(p.targets?.length, `${where} has no targets`).toBeGreaterThan(0);
+      const refIds = (p.targets ?? []).map(t => t.refId);
+      expect(new Set(refIds).size, `${where}: refIds ${refIds}`).toBe(refIds.length);
+      for (const t of p.targets ?? []) {
+        expect(t.refId, where).toMatch(/^[A-Z]$/);
+        expect(t.datasource, where).toEqual(TEMPLATED_DATASOURCE);
+      }
+    }
+  });
+
+  it('lays panels out inside the 24-column grid with unique ids', () => {
+    const ids = panels.map(p => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const p of panels) {
+      const pos = p.gridPos!;
+      expect(pos.x + pos.w, `${p.title}: x ${pos.x} + w ${pos.w}`).toBeLessThanOrEqual(24);
+    }
+  });
+
+  it('uses $__rate_interval for ranges, $__range only in instant queries (target-rate-interval-rule)', () => {
+    for (const t of targets) {
+      const { selectors, subqueries } = analyzePromql(t.expr);
+      const ranges = [
+        ...selectors.flatMap(s => (s.range === undefined ? [] : [s.range])),
+        ...subqueries.map(s => s.range),
+      ];
+      for (const range of ranges) {
+        const allowed = t.instant ? ['$__rate_interval', '$__range'] : ['$__rate_interval'];
+        expect(allowed, `${t.source}: [${range}]`).toContain(range);
+      }
+    }
+  });
+
+  it('filters every series by $service (target-job-rule, adapted)', () => {
+    for (const t of targets) {
+      for (const s of analyzePromql(t.expr).selectors) {
+        const filtered = s.matchers.some(
+          m => m.label === 'service_name' && m.op === '=~' && m.value === '$service',
+        );
+        expect(filtered, `${t.source}: ${s.metric}`).toBe(true);
+      }
+    }
+  });
+
+  it('reads counters through rate/irate/increase and buckets through histogram_quantile by le', () => {
+    for (const t of targets) {
+      for (const s of analyzePromql(t.expr).selectors) {
+        const where = `${t.source}: ${s.metric}`;
+        if (/_(total|count|sum)$/.test(s.metric) && !s.metric.includes(':')) {
+          expect(s.range, where).toBeDefined();
+          expect(COUNTER_READERS.has(s.frames[0]?.fn ?? ''), where).toBe(true);
+        }
+        if (s.metric.endsWith('_bucket')) {
+          const quantileAt = s.frames.findIndex(f => f.fn === 'histogram_quantile');
+          expect(quantileAt, where).toBeGreaterThan(0);
+          const byLe = s.frames
+            .slice(0, quantileAt)
+            .some(f => f.grouping?.keyword === 'by' && f.grouping.labels.includes('le'));
+          expect(byLe, `${where} must be aggregated by (le)`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('queries only series, labels and values of the telemetry contract', () => {
+    for (const t of targets) expect(contractViolations(t.expr, names), t.source).toEqual([]);
+  });
+});
+
+describe('provisioned datasources', () => {
+  it('link traces to metrics with queries on the telemetry contract', () => {
+    expect(datasourceQueries.length).toBeGreaterThan(0);
+    for (const q of datasourceQueries) expect(contractViolations(q.expr, names), q.source).toEqual([]);
+  });
+});
+
+describe('dashboard PromQL syntax (target-promql-rule)', () => {
+  const promtool = stackBinary('promtool');
+  it.skipIf(promtool.skip)('every target expression parses with promtool', () => {
+    requirePath(promtool);
+    const result = checkPromqlSyntax(promtool, allTargets);
+    expect(result.status, `${result.output}\n${result.legend}`).toBe(0);
+  });
+
+  it.skipIf(promtool.skip)('a broken expression is reported (the check is live)', () => {
+    const result = checkPromqlSyntax(promtool, [
+      { source: 'broken', expr: 'sum(rate(resilience_errors_total[1m])' },
+    ]);
+    expect(result.status).not.toBe(0);
+  });
+});
