@@ -3,6 +3,63 @@
  * Named exports only; the OTel SDK bootstrap lives in the separate entry `agent-resilience/otel`.
  */
 
+// Agents: runs, tool calls and model calls with GenAI spans
+export {
+  type AgentOptions,
+  type HelperPolicyOptions,
+  RUN_RETRY_DEFAULTS,
+  type RunFailed,
+  type RunOptions,
+  type RunRetrying,
+  type RunRetryOptions,
+} from './agent/agent-options.js';
+export { AgentRun, type ModelCallOptions, type ToolCallOptions } from './agent/agent-run.js';
+export { Agent, createAgent } from './agent/create-agent.js';
+export { RunRetryAbortedError } from './agent/run-retry-aborted-error.js';
+// Batch retry manager
+export {
+  type AuditLogContents,
+  BATCH_ID_PATTERN,
+  BATCH_RETRY_DEFAULTS,
+  BATCH_STATE_VERSION,
+  type BatchAttemptCheck,
+  type BatchAuditRecord,
+  type BatchBackoffOptions,
+  type BatchBreakerOptions,
+  BatchClosedError,
+  type BatchDecision,
+  type BatchEvent,
+  type BatchItemContext,
+  type BatchItemError,
+  type BatchItemFn,
+  BatchItemSettledError,
+  type BatchItemSnapshot,
+  type BatchItemState,
+  type BatchItemStatus,
+  BatchLockedError,
+  type BatchLockHolder,
+  BatchRetryManager,
+  type BatchRetryManagerOptions,
+  type BatchRunItemResult,
+  type BatchRunOptions,
+  type BatchRunResult,
+  type BatchSnapshot,
+  type BatchState,
+  BatchStateCorruptError,
+  type BatchStore,
+  BatchStoreError,
+  type BatchStoreEvent,
+  type BatchStoreOpenContext,
+  type BatchStoreSession,
+  createBatchRetryManager,
+  createFileBatchStore,
+  createMemoryBatchStore,
+  type FileBatchStoreOptions,
+  type FileBatchStorePaths,
+  fileBatchStorePaths,
+  type MemoryBatchStore,
+  readBatchAuditLog,
+} from './batch/index.js';
 // Error classification
 export {
   CATEGORY_DEFAULTS,
@@ -39,11 +96,19 @@ export {
   RetriesExhaustedError,
 } from './errors/call-errors.js';
 export { CircuitOpenError, ExecutionRejectedError, ResilienceTimeoutError } from './errors/signals.js';
+// Monitoring HTTP API
+export { type HealthSummary, healthSummary } from './monitor/health.js';
+export { createMonitorHandler, type MonitorHandler, type MonitorOptions } from './monitor/monitor-handler.js';
 export type { AttemptInput, ProtectedFn } from './pipeline/call-context.js';
 // Policies and the pipeline
 export { createPolicy, type ExecuteOptions, ResiliencePolicy } from './pipeline/create-policy.js';
 export type { PolicyOptions } from './pipeline/options.js';
-export { defaultRegistry, PolicyRegistry, type RegistryKinds } from './pipeline/registry.js';
+export {
+  defaultRegistry,
+  PolicyRegistry,
+  type RegistryKinds,
+  type Snapshotting,
+} from './pipeline/registry.js';
 export type { Jitter } from './policies/backoff.js';
 export type { BulkheadOptions } from './policies/bulkhead.js';
 export { CircuitBreaker, type CircuitTransition } from './policies/circuit-breaker.js';
@@ -59,6 +124,7 @@ export { createCircuitBreaker, type SharedCircuitBreakerOptions } from './polici
 export {
   FALLBACK_CACHE_DEFAULTS,
   type FallbackContext,
+  type FallbackEvent,
   type FallbackSpec,
   type FallbackWhen,
 } from './policies/fallback.js';
@@ -73,6 +139,8 @@ export {
 export type {
   Admission,
   AttemptKind,
+  BatchDecisionReason,
+  BatchItemOutcome,
   CircuitStateName,
   ErrorCategory,
   FallbackKind,
