@@ -468,3 +468,38 @@ export const METRICS = {
 
 /** Key of {@link METRICS}. */
 export type MetricKey = keyof typeof METRICS;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Load shedding and recovery (issue 3): span-event attributes, their values and events. None is a metric label.
+
+/** Name of a shared rate limiter, on its `resilience.rejection` span events. Validated like policy names. */
+export const ATTR_RESILIENCE_RATE_LIMITER = 'resilience.rate_limiter.name';
+/** What moved a recovery manager to its new state; span events only. Values: {@link RECOVERY_TRIGGERS}. */
+export const ATTR_RESILIENCE_RECOVERY_TRIGGER = 'resilience.recovery.trigger';
+/** Whether a degradable feature is now enabled; span events only. Values: {@link FEATURE_STATES}. */
+export const ATTR_RESILIENCE_FEATURE_STATE = 'resilience.feature.state';
+/** Why a degradable feature was enabled or disabled; span events only. Values: {@link FEATURE_CHANGE_REASONS}. */
+export const ATTR_RESILIENCE_FEATURE_REASON = 'resilience.feature.reason';
+
+export const RECOVERY_TRIGGERS = [
+  'health_check',
+  'call_outcome',
+  'circuit_breaker',
+  'ramp_complete',
+  'manual',
+] as const;
+export type RecoveryTrigger = (typeof RECOVERY_TRIGGERS)[number];
+
+export const FEATURE_STATES = ['enabled', 'disabled'] as const;
+export type FeatureState = (typeof FEATURE_STATES)[number];
+
+export const FEATURE_CHANGE_REASONS = [
+  'manual',
+  'error_threshold',
+  'cooldown_elapsed',
+  'error_pattern',
+] as const;
+export type FeatureChangeReason = (typeof FEATURE_CHANGE_REASONS)[number];
+
+/** A degradable feature was disabled or enabled again. */
+export const EVENT_FEATURE_STATE_CHANGE = 'resilience.feature.state_change';

@@ -4,6 +4,8 @@ import type { RetryInfo } from '../policies/retry-options.js';
 import type { FallbackKind } from '../semconv.js';
 import type { AttributeCache } from '../telemetry/attributes.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { NEVER_ABORTED } from '../util/abort.js';
+import type { ExecuteOptions } from './execute-options.js';
 
 /** What the protected function receives on each attempt. */
 export interface AttemptInput {
@@ -51,22 +53,33 @@ export class CallContext {
   /** Set when a fallback served the call. */
   fallbackKind: FallbackKind | undefined;
   /** Per-call retry hook (`ExecuteOptions.onRetry`). */
-  onRetry: ((info: RetryInfo) => void) | undefined;
+  readonly onRetry: ((info: RetryInfo) => void) | undefined;
+  /** Per-call values for fallbacks (`ExecuteOptions.properties`). */
+  readonly properties: Readonly<Record<string, unknown>> | undefined;
+  /** Rate-limit bucket of the call (`ExecuteOptions.rateLimitKey`). */
+  readonly rateLimitKey: string | undefined;
+  /** Key of the `cache` fallback (`ExecuteOptions.cacheKey`). */
+  readonly cacheKey: string | undefined;
+  /** The caller's own signal (NEVER_ABORTED when none was given). */
+  readonly callerSignal: AbortSignal;
 
   constructor(
     readonly runtime: PolicyRuntime,
     readonly fn: ProtectedFn<unknown>,
-    /** The caller's own signal (NEVER_ABORTED when none was given). */
-    readonly callerSignal: AbortSignal,
+    options: ExecuteOptions | undefined,
     readonly telemetry: Telemetry,
     /** The call span, when tracing is enabled. */
     readonly callSpan: Span | undefined,
     /** OTel context holding the call span: the parent of attempt spans. */
     readonly otelContext: Context,
-    readonly cacheKey: string | undefined,
   ) {
-    this.signal = callerSignal;
-    this.attemptSignal = callerSignal;
+    this.callerSignal = options?.signal ?? NEVER_ABORTED;
+    this.signal = this.callerSignal;
+    this.attemptSignal = this.callerSignal;
+    this.cacheKey = options?.cacheKey;
+    this.onRetry = options?.onRetry;
+    this.properties = options?.properties;
+    this.rateLimitKey = options?.rateLimitKey;
   }
 
   /** Runs the protected function for the current attempt (the innermost stage). */

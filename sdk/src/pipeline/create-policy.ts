@@ -1,4 +1,4 @@
-import type { Attributes, Span, SpanKind } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import { context, SpanKind as Kind, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import {
   EventEmitter,
@@ -10,49 +10,37 @@ import {
 } from 'cockatiel';
 import { classifyError } from '../classify/index.js';
 import { ResilienceError } from '../errors/call-errors.js';
+import type { AdaptiveRateLimiter } from '../load/adaptive-rate-limiter.js';
+import { buildLoadStages } from '../load/pipeline-stages.js';
+import type { RateLimiter } from '../load/rate-limiter.js';
+import type { RecoveryManager } from '../load/recovery-manager.js';
 import { BulkheadStage } from '../policies/bulkhead.js';
 import { CircuitBreaker } from '../policies/circuit-breaker.js';
-import { FallbackStage } from '../policies/fallback.js';
+import { type FallbackEvent, FallbackStage } from '../policies/fallback.js';
 import { RetryStage } from '../policies/retry.js';
-import type { RetryInfo } from '../policies/retry-options.js';
 import { AttemptTimeoutStage, TotalTimeoutStage } from '../policies/timeout.js';
 import { ATTR_ERROR_TYPE, ATTR_RESILIENCE_OUTCOME, type Outcome } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
 import { endSpan, recordSpanFailure } from '../telemetry/spans.js';
 import { currentTelemetry, type Telemetry } from '../telemetry/telemetry.js';
-import { NEVER_ABORTED } from '../util/abort.js';
 import { safely } from '../util/safely.js';
 import { failureOutcome } from './attempt.js';
 import { cachedClassifier } from './cached-classifier.js';
 import { CallContext, type Next, type PolicyRuntime, type ProtectedFn, type Stage } from './call-context.js';
+import type { ExecuteOptions } from './execute-options.js';
 import { finalizeError } from './final-error.js';
 import { type PolicyOptions, resolvePolicyOptions } from './options.js';
 import { defaultRegistry } from './registry.js';
 
-/** Per-call options of {@link ResiliencePolicy.execute}. */
-export interface ExecuteOptions {
-  /** Cancels the call: pending waits end at once, no further attempt runs, the call rejects `cancelled`. */
-  readonly signal?: AbortSignal;
-  /** Key under which the `cache` fallback stores and looks up this call's result. */
-  readonly cacheKey?: string;
-  /** Called before each retry's wait of this call (after the policy's own `retry.onRetry`). A throw is reported. */
-  readonly onRetry?: (info: RetryInfo) => void;
-  /** Advanced: the call span's name, kind and attributes (the agent helpers emit GenAI spans this way). */
-  readonly span?: {
-    readonly name?: string;
-    readonly kind?: SpanKind;
-    readonly attributes?: Attributes;
-    /** Attributes read from a successful result, set on the call span (e.g. token usage). */
-    readonly resultAttributes?: (value: unknown) => Attributes;
-  };
-}
+export type { ExecuteOptions } from './execute-options.js';
 
 const compose = (stages: readonly Stage[], terminal: Next): Next =>
   stages.reduceRight<Next>((next, stage) => ctx => stage.run(ctx, next), terminal);
 
 /**
- * A named resilience pipeline. `execute(fn)` runs `fn({ signal, attempt })` through fallback, bulkhead, total
- * timeout, retry, circuit breaker and attempt timeout, as configured, and reports the call as one span (named
+ * A named resilience pipeline. `execute(fn)` runs `fn({ signal, attempt })` through fallback, bulkhead, rate
+ * limiter, total timeout, retry, circuit breaker, recovery admission, adaptive rate limiter and attempt timeout,
+ * as configured, and reports the call as one span (named
  * after the policy) with a child span per attempt, plus the metrics of the telemetry contract. A failed call
  * rejects with a {@link ResilienceError} (`RetriesExhaustedError`, `NonRetryableError`, `CallRejectedError`,
  * `CallCancelledError`) carrying the classification, the attempts and the reason.
@@ -66,17 +54,26 @@ export class ResiliencePolicy<F = never>
   readonly name: string;
   /** The policy's circuit breaker (inline or shared), if any. */
   readonly circuitBreaker: CircuitBreaker | undefined;
+  /** The policy's rate limiter (inline or shared), if any. */
+  readonly rateLimiter: RateLimiter | undefined;
+  /** The policy's recovery manager (inline or shared), if any. */
+  readonly recovery: RecoveryManager | undefined;
+  /** The policy's adaptive (AWS-style) rate limiter, if any. */
+  readonly adaptiveRateLimiter: AdaptiveRateLimiter | undefined;
   private readonly runtime: PolicyRuntime;
   private readonly chain: Next;
   private readonly finalizes: boolean;
   private readonly successEmitter = new EventEmitter<ISuccessEvent>();
   private readonly failureEmitter = new EventEmitter<IFailureEvent>();
+  private readonly fallbackEmitter = new EventEmitter<FallbackEvent>();
   private readonly disposables: Array<() => void> = [];
 
   /** cockatiel-compatible event: a call succeeded (fallbacks included). */
   readonly onSuccess = this.successEmitter.addListener;
   /** cockatiel-compatible event: a call failed; `handled` is false (the error reached the caller). */
   readonly onFailure = this.failureEmitter.addListener;
+  /** A fallback served a call (cockatiel has no such event): which kind, and the call's final error. */
+  readonly onFallback = this.fallbackEmitter.addListener;
 
   constructor(name: string, options: PolicyOptions<F> = {}) {
     const resolved = resolvePolicyOptions<F>(name, options);
@@ -95,14 +92,24 @@ export class ResiliencePolicy<F = never>
           : new CircuitBreaker(name, cb, cb.classifier ?? classify);
 
     const outer: Stage[] = [];
-    if (resolved.fallback !== undefined) outer.push(new FallbackStage(resolved.fallback));
+    if (resolved.fallback !== undefined) {
+      outer.push(new FallbackStage(resolved.fallback, event => this.fallbackEmitter.emit(event)));
+    }
     if (resolved.bulkhead !== undefined) outer.push(new BulkheadStage(resolved.bulkhead));
+    const load = buildLoadStages(name, resolved, classify, this.circuitBreaker);
+    this.rateLimiter = load.rateLimiter;
+    this.recovery = load.recovery;
+    this.adaptiveRateLimiter = load.adaptiveRateLimiter;
+    this.disposables.push(...load.disposables);
+    if (load.rateLimiter !== undefined) outer.push(load.rateLimiter);
     if (resolved.totalTimeoutMs !== undefined) outer.push(new TotalTimeoutStage(resolved.totalTimeoutMs));
     // Stages outside the retry loop may throw raw errors; the loop itself always throws final ones.
     this.finalizes = outer.length > 0;
     outer.push(new RetryStage(resolved.retryConfig));
     const inner: Stage[] = [];
     if (this.circuitBreaker !== undefined) inner.push(this.circuitBreaker);
+    if (load.recovery !== undefined) inner.push(load.recovery);
+    if (load.adaptiveRateLimiter !== undefined) inner.push(load.adaptiveRateLimiter);
     if (resolved.attemptTimeoutMs !== undefined)
       inner.push(new AttemptTimeoutStage(resolved.attemptTimeoutMs));
     this.chain = compose([...outer, ...inner], ctx => ctx.invoke());
@@ -117,6 +124,7 @@ export class ResiliencePolicy<F = never>
         if (inlineBreaker && this.circuitBreaker !== undefined) {
           this.disposables.push(registry.register('circuitBreaker', this.circuitBreaker));
         }
+        this.disposables.push(...load.register(registry));
       }
     } catch (error) {
       this.dispose();
@@ -140,13 +148,11 @@ export class ResiliencePolicy<F = never>
     const ctx = new CallContext(
       this.runtime,
       fn as ProtectedFn<unknown>,
-      opts?.signal ?? NEVER_ABORTED,
+      opts,
       telemetry,
       undefined,
       ROOT_CONTEXT,
-      opts?.cacheKey,
     );
-    ctx.onRetry = opts?.onRetry;
     return (this.finalizes ? this.run(ctx) : this.chain(ctx)) as Promise<T | F>;
   }
 
@@ -182,16 +188,7 @@ export class ResiliencePolicy<F = never>
       );
       otelContext = trace.setSpan(otelContext, span);
     }
-    const ctx = new CallContext(
-      this.runtime,
-      fn,
-      opts?.signal ?? NEVER_ABORTED,
-      telemetry,
-      span,
-      otelContext,
-      opts?.cacheKey,
-    );
-    ctx.onRetry = opts?.onRetry;
+    const ctx = new CallContext(this.runtime, fn, opts, telemetry, span, otelContext);
     try {
       const value =
         span === undefined ? await this.run(ctx) : await context.with(otelContext, this.run, this, ctx);

@@ -1,4 +1,5 @@
 import type { Classifier } from '../classify/types.js';
+import { checkLoadPolicyOptions, LOAD_POLICY_KEYS, type LoadPolicyOptions } from '../load/pipeline-stages.js';
 import { type BulkheadOptions, checkBulkheadOptions } from '../policies/bulkhead.js';
 import { CircuitBreaker } from '../policies/circuit-breaker.js';
 import {
@@ -12,9 +13,10 @@ import type { PolicyRegistry } from './registry.js';
 
 /**
  * Options of {@link createPolicy}. Every part is optional and costs nothing when absent. The pipeline runs, from
- * outside in: fallback → bulkhead → total timeout → retry → circuit breaker → attempt timeout → your function.
+ * outside in: fallback → bulkhead → rate limiter → total timeout → retry (asking the retry budget) → circuit
+ * breaker → recovery admission → adaptive rate limiter → attempt timeout → your function.
  */
-export interface PolicyOptions<F = never> {
+export interface PolicyOptions<F = never> extends LoadPolicyOptions {
   /** Decides what failures mean. @default classifyError */
   readonly classifier?: Classifier;
   /** Retry with backoff, Retry-After and budgets. Absent: one attempt. */
@@ -47,6 +49,7 @@ const KEYS = [
   'bulkhead',
   'fallback',
   'registry',
+  ...LOAD_POLICY_KEYS,
 ] as const;
 
 /** Largest delay `setTimeout` supports. */
@@ -66,6 +69,7 @@ export function resolvePolicyOptions<F>(name: unknown, options: unknown): Resolv
   v.number('totalTimeoutMs', o.totalTimeoutMs, { above: 0, max: MAX_TIMER_MS });
   if (o.bulkhead !== undefined) checkBulkheadOptions(v, 'bulkhead', o.bulkhead);
   if (o.fallback !== undefined) checkFallbackOptions(v, 'fallback', o.fallback);
+  checkLoadPolicyOptions(v, o);
   v.done();
   return { ...(o as PolicyOptions<F>), retryConfig };
 }

@@ -17,12 +17,15 @@ export interface RegistryKinds {
   circuitBreaker: CircuitBreaker;
   retryBudget: Snapshotting;
   recovery: Snapshotting & { readonly state: RecoveryState };
+  rateLimiter: Snapshotting;
+  /** A degradable feature of a feature registry (`createFeatureRegistry`). */
+  feature: Snapshotting & { readonly enabled: boolean };
 }
 
 /**
- * Named policies and shared strategies (circuit breakers, retry budgets, recovery managers) of an application,
- * read by the monitoring API. Names are unique per kind; registering a second object under a taken name throws,
- * so two policies never report under one name.
+ * Named policies and shared strategies (circuit breakers, retry budgets, recovery managers, rate limiters,
+ * degradable features) of an application, read by the monitoring API. Names are unique per kind; registering a
+ * second object under a taken name throws, so two policies never report under one name.
  */
 export class PolicyRegistry {
   private readonly entries = new Map<keyof RegistryKinds, Map<string, Named>>();

@@ -3,6 +3,7 @@ import {
   ConstantBackoff,
   CountBreaker,
   DelegateBackoff,
+  type IBackoff,
   type IBackoffFactory,
   type IBreaker,
   type IHalfOpenAfterBackoffContext,
@@ -11,6 +12,7 @@ import {
 import type { Classifier } from '../classify/types.js';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
 import type { OptionsValidator } from '../util/validate.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
 
 /** Which failures open the circuit. */
 export type BreakerSpec =
@@ -57,6 +59,14 @@ export interface CircuitBreakerOptions {
   readonly initialState?: unknown;
   /** Classifier for standalone breakers; inline breakers use their policy's. @default classifyError */
   readonly classifier?: Classifier;
+  /**
+   * Parent breaker (e.g. the provider's, for a model's or an endpoint's breaker). Calls go through the parent
+   * first: while it is open every call is rejected without reaching this breaker, and this breaker's failures
+   * count for the parent too.
+   */
+  readonly parent?: CircuitBreaker;
+  /** Hold every child breaker isolated while this one is open or isolated (released when it half-opens). @default false */
+  readonly isolateChildren?: boolean;
 }
 
 /** Categories that count as downstream failures by default. */
@@ -93,6 +103,8 @@ export function checkCircuitBreakerOptions(
     'failureCategories',
     'initialState',
     'classifier',
+    'parent',
+    'isolateChildren',
   ]);
   const b = o.breaker;
   if (b !== undefined && !isBreaker(b)) {
@@ -152,6 +164,14 @@ export function checkCircuitBreakerOptions(
     }
   }
   v.func(`${path}.classifier`, o.classifier);
+  const parent = o.parent as { isolate?: unknown; onTransition?: unknown } | undefined;
+  if (
+    parent !== undefined &&
+    (typeof parent?.isolate !== 'function' || typeof parent.onTransition !== 'function')
+  ) {
+    v.fail(`${path}.parent`, 'a CircuitBreaker', parent, true);
+  }
+  v.boolean(`${path}.isolateChildren`, o.isolateChildren);
   return o as CircuitBreakerOptions;
 }
 
@@ -187,4 +207,16 @@ export function createHalfOpenBackoff(
   return new DelegateBackoff<IHalfOpenAfterBackoffContext>(ctx =>
     Math.min(h.maxDelayMs, h.initialDelayMs * multiplier ** Math.max(0, ctx.attempt - 1)),
   );
+}
+
+/** Wraps a backoff factory so the duration of every open period it hands out is recorded. */
+export function recording(
+  factory: IBackoffFactory<IHalfOpenAfterBackoffContext>,
+  record: (ms: number) => void,
+): IBackoffFactory<IHalfOpenAfterBackoffContext> {
+  const wrap = (backoff: IBackoff<IHalfOpenAfterBackoffContext>): IBackoff<IHalfOpenAfterBackoffContext> => {
+    record(backoff.duration);
+    return { duration: backoff.duration, next: ctx => wrap(backoff.next(ctx)) };
+  };
+  return { next: ctx => wrap(factory.next(ctx)) };
 }

@@ -31,6 +31,10 @@ export interface CircuitBreakerSnapshot {
   readonly lastTransitionAt: number | null;
   /** Milliseconds until a probe is allowed, while open. */
   readonly retryAfterMs: number | null;
+  /** Name of the parent breaker in a hierarchy, if any. */
+  readonly parent: string | null;
+  /** Names of the child breakers. */
+  readonly children: readonly string[];
   readonly config: Readonly<Record<string, unknown>>;
 }
 
@@ -89,6 +93,7 @@ export class BreakerStats {
     name: string,
     state: CircuitStateName,
     retryAfterMs: number | undefined,
+    family: { readonly parent: string | null; readonly children: readonly string[] },
     config: Readonly<Record<string, unknown>>,
   ): CircuitBreakerSnapshot {
     const counted = this.successes + this.failures;
@@ -106,6 +111,7 @@ export class BreakerStats {
       openedAt: this.openedAt ?? null,
       lastTransitionAt: this.lastTransitionAt,
       retryAfterMs: retryAfterMs ?? null,
+      ...family,
       config,
     };
   }

@@ -4,11 +4,8 @@ import {
   circuitBreaker,
   EventEmitter,
   handleWhen,
-  type IBackoff,
-  type IBackoffFactory,
   type IBreaker,
   type IDisposable,
-  type IHalfOpenAfterBackoffContext,
   isBrokenCircuitError,
   isIsolatedCircuitError,
 } from 'cockatiel';
@@ -24,15 +21,17 @@ import {
   EVENT_REJECTION,
 } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
-import { registerGaugeSource } from '../telemetry/gauge-sources.js';
+import { type GaugeSource, registerGaugeSource } from '../telemetry/gauge-sources.js';
 import { addSpanEvent } from '../telemetry/spans.js';
 import { currentTelemetry } from '../telemetry/telemetry.js';
 import { safely } from '../util/safely.js';
+import { BreakerFamily } from './circuit-breaker-family.js';
 import {
   type CircuitBreakerOptions,
   createBreaker,
   createHalfOpenBackoff,
   DEFAULT_FAILURE_CATEGORIES,
+  recording,
 } from './circuit-breaker-options.js';
 import { BreakerStats, type CircuitBreakerSnapshot } from './circuit-breaker-stats.js';
 
@@ -52,16 +51,10 @@ export interface CircuitTransition {
   readonly at: number;
 }
 
-/** Wraps a backoff factory so the duration of every open period it hands out is recorded. */
-function recording(
-  factory: IBackoffFactory<IHalfOpenAfterBackoffContext>,
-  record: (ms: number) => void,
-): IBackoffFactory<IHalfOpenAfterBackoffContext> {
-  const wrap = (backoff: IBackoff<IHalfOpenAfterBackoffContext>): IBackoff<IHalfOpenAfterBackoffContext> => {
-    record(backoff.duration);
-    return { duration: backoff.duration, next: ctx => wrap(backoff.next(ctx)) };
-  };
-  return { next: ctx => wrap(factory.next(ctx)) };
+/** Registers a gauge source and keeps it alive as long as the handle (the gauge registry holds sources weakly). */
+function gaugeHandle(source: GaugeSource): IDisposable & { readonly source: GaugeSource } {
+  const handle = registerGaugeSource(source);
+  return { source, dispose: () => handle.dispose() };
 }
 
 /**
@@ -81,12 +74,14 @@ export class CircuitBreaker implements Stage, IDisposable {
   private readonly attributes: AttributeCache;
   private readonly stats = new BreakerStats();
   private readonly transitionEmitter = new EventEmitter<CircuitTransition>();
-  private readonly gauge: IDisposable;
+  private readonly gauge: IDisposable & { readonly source: GaugeSource };
   private readonly cleanups: Array<() => void> = [];
   private current: CircuitStateName = 'closed';
   private lastOpenMs: number | undefined;
   private transitions = 0;
   private lastTransition: CircuitTransition | undefined;
+  /** @internal Parent, children and propagation of a hierarchy of breakers. */
+  readonly family: BreakerFamily;
 
   /** Fires on every state change (listeners run safely; a throw is reported through `diag`). */
   readonly onTransition = this.transitionEmitter.addListener;
@@ -103,7 +98,7 @@ export class CircuitBreaker implements Stage, IDisposable {
     this.failureCategories = new Set(options.failureCategories ?? DEFAULT_FAILURE_CATEGORIES);
     this.build(options.initialState);
     this.current = STATE_NAMES[this.inner.state];
-    this.gauge = registerGaugeSource({
+    this.gauge = gaugeHandle({
       observers: {
         circuitBreakerState: report => {
           for (const state of CIRCUIT_STATES) {
@@ -115,6 +110,9 @@ export class CircuitBreaker implements Stage, IDisposable {
         },
       },
     });
+    this.family = new BreakerFamily(this, options.parent, options.isolateChildren ?? false);
+    this.family.onTransition(this.current);
+    this.family.attach();
   }
 
   private build(initialState: unknown): void {
@@ -143,6 +141,7 @@ export class CircuitBreaker implements Stage, IDisposable {
     this.transitions++;
     this.lastTransition = transition;
     this.stats.onTransition(transition);
+    this.family.onTransition(to);
     const telemetry = currentTelemetry();
     if (telemetry.metricsEnabled) {
       safely('recording a breaker transition', () =>
@@ -172,7 +171,8 @@ export class CircuitBreaker implements Stage, IDisposable {
 
   /** Statistics and configuration for dashboards and the monitoring API. */
   snapshot(): CircuitBreakerSnapshot {
-    return this.stats.snapshot(this.name, this.current, this.retryAfterMs, {
+    const family = { parent: this.family.parent?.name ?? null, children: this.family.childNames() };
+    return this.stats.snapshot(this.name, this.current, this.retryAfterMs, family, {
       breaker: this.options.breaker ?? { kind: 'consecutive', threshold: 5 },
       halfOpenAfterMs: this.options.halfOpenAfterMs ?? 30_000,
       halfOpenSampling: this.options.halfOpenSampling ?? { calls: 1, threshold: 0 },
@@ -200,11 +200,22 @@ export class CircuitBreaker implements Stage, IDisposable {
 
   /** Runs `fn` through the breaker (usable on its own or as a pipeline stage). */
   execute<T>(fn: (input: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
-    return this.guard(innerSignal => fn({ signal: innerSignal }), signal, undefined) as Promise<T>;
+    return this.through(innerSignal => fn({ signal: innerSignal }), signal, undefined) as Promise<T>;
   }
 
   run(ctx: CallContext, next: Next): Promise<unknown> {
-    return this.guard(() => next(ctx), ctx.signal, ctx);
+    return this.through(() => next(ctx), ctx.signal, ctx);
+  }
+
+  /** Runs through the ancestors first: an open parent rejects before this breaker is touched. */
+  private through(
+    fn: (signal: AbortSignal) => unknown,
+    signal: AbortSignal | undefined,
+    ctx: CallContext | undefined,
+  ): Promise<unknown> {
+    const parent = this.family.parent;
+    if (parent === undefined) return this.guard(fn, signal, ctx);
+    return parent.through(s => this.guard(fn, s, ctx), signal, ctx);
   }
 
   private async guard(
@@ -263,6 +274,7 @@ export class CircuitBreaker implements Stage, IDisposable {
   dispose(): void {
     this.innerListener?.dispose();
     this.gauge.dispose();
+    this.family.dispose();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
   }
 }

@@ -14,6 +14,16 @@ describe('fallback', () => {
     await expect(policy.execute(failWith(httpError(500)))).resolves.toBe('static');
   });
 
+  it('emits onFallback with the kind and the final error, reason included', async () => {
+    const policy = createPolicy('f', { registry: null, fallback: { value: 'x' } });
+    const events: unknown[] = [];
+    policy.onFallback(e =>
+      events.push({ kind: e.kind, reason: e.error.reason, category: e.error.classified.category }),
+    );
+    await policy.execute(failWith(httpError(400)));
+    expect(events).toEqual([{ kind: 'value', reason: 'non_retryable', category: 'validation' }]);
+  });
+
   it('passes the classified failure to a factory', async () => {
     const seen: ClassifiedError[] = [];
     const policy = createPolicy('f', {
@@ -27,6 +37,16 @@ describe('fallback', () => {
     });
     await expect(policy.execute(failWith(httpError(503)))).resolves.toBe('f: server_error after 1');
     expect(seen[0]).toMatchObject({ category: 'server_error', statusCode: 503 });
+  });
+
+  it('gives a factory the per-call properties (e.g. the prompt for a second model)', async () => {
+    const policy = createPolicy('f', {
+      registry: null,
+      fallback: { factory: ({ properties }) => `backup model answered: ${String(properties.prompt)}` },
+    });
+    await expect(
+      policy.execute(failWith(httpError(503)), { properties: { prompt: 'where is my order?' } }),
+    ).resolves.toBe('backup model answered: where is my order?');
   });
 
   it('chains fallbacks: a throwing factory is skipped and the next one serves', async () => {

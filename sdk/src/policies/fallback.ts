@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import type { ClassifiedError } from '../classify/types.js';
+import type { ResilienceError } from '../errors/call-errors.js';
 import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
 import { finalizeError } from '../pipeline/final-error.js';
 import {
@@ -28,7 +29,16 @@ export interface FallbackContext {
   readonly attempts: number;
   /** The `cacheKey` the call was executed with. */
   readonly cacheKey: string | undefined;
+  /** The `properties` the call was executed with (empty when none). */
+  readonly properties: Readonly<Record<string, unknown>>;
   readonly policy: string;
+}
+
+/** What a policy's `onFallback` event carries: which fallback served and the call's final error. */
+export interface FallbackEvent {
+  readonly kind: FallbackKind;
+  /** Why the call failed: its reason (`max_attempts`, `budget_exhausted`, `rejected`, …) and classification. */
+  readonly error: ResilienceError;
 }
 
 /** Common fields of every fallback. */
@@ -89,7 +99,14 @@ export class FallbackStage implements Stage {
   private readonly chain: readonly ResolvedFallback[];
   private readonly cache: FallbackCache | undefined;
 
-  constructor(specs: FallbackSpec<unknown> | readonly FallbackSpec<unknown>[]) {
+  /**
+   * @param specs The fallback chain.
+   * @param onServed Told which fallback served a call and why the call failed (the policy's `onFallback`).
+   */
+  constructor(
+    specs: FallbackSpec<unknown> | readonly FallbackSpec<unknown>[],
+    private readonly onServed: (event: FallbackEvent) => void = () => {},
+  ) {
     let cache: FallbackCache | undefined;
     this.chain = (Array.isArray(specs) ? specs : [specs]).map(
       (spec: FallbackSpec<unknown>): ResolvedFallback => {
@@ -142,6 +159,7 @@ export class FallbackStage implements Stage {
       signal: ctx.callerSignal,
       attempts: ctx.attempts,
       cacheKey: ctx.cacheKey,
+      properties: ctx.properties ?? {},
       policy: ctx.runtime.name,
     };
     for (const fallback of this.chain) {
@@ -154,6 +172,7 @@ export class FallbackStage implements Stage {
         const result = await fallback.serve(fallbackCtx);
         if (!result.served) continue;
         this.record(ctx, fallback.kind, classified);
+        safely('policy onFallback listener', () => this.onServed({ kind: fallback.kind, error: final }));
         return result.value;
       } catch (fallbackError) {
         diag.warn(

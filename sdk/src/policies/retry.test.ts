@@ -206,6 +206,27 @@ describe('retry', () => {
     expect(events).toEqual(['call', 'fail', 'ask', 'fail', 'ask']);
   });
 
+  it('feeds the budget and the adaptive limit only with downstream failures, not bad input or cancellations', async () => {
+    const events: string[] = [];
+    const budget: RetryBudgetGate = {
+      name: 'b',
+      onCall: () => events.push('call'),
+      onAttemptResult: ok => events.push(ok ? 'ok' : 'fail'),
+      tryAcquireRetry: () => true,
+    };
+    const limit = {
+      current: () => 3,
+      onCallResult: (ok: boolean) => events.push(ok ? 'call-ok' : 'call-fail'),
+    };
+    const policy = createPolicy('r', { ...noRegistry, retry: { budget, limit } });
+    await expect(policy.execute(() => Promise.reject(httpError(400)))).rejects.toThrow();
+    const controller = new AbortController();
+    const cancelled = policy.execute(hangUntilAborted, { signal: controller.signal }).catch(e => e);
+    controller.abort();
+    await cancelled;
+    expect(events).toEqual(['call', 'call']);
+  });
+
   it('rejects invalid retry options naming option, constraint and value', () => {
     expect(() => createPolicy('r', { retry: { maxRetries: -1, jitter: 'fuzzy' as 'full' } })).toThrow(
       'Invalid options for createPolicy("r"): retry.maxRetries must be an integer >= 0 (or Infinity), got -1; retry.jitter must be one of "full", "equal", "decorrelated", "none", got "fuzzy"',

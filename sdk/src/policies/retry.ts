@@ -73,7 +73,8 @@ export class RetryStage implements Stage {
         const classified = classifyFailure(ctx, error);
         ctx.lastFailure = classified;
         if (scope !== undefined) endAttempt(ctx, scope, classified);
-        this.onAttemptResult(false);
+        // Only failures of the downstream feed the budget (gRPC: retryable codes only); a 400 or a cancel does not.
+        if (classified.retryable) this.onAttemptResult(false);
         const decision = this.decide(ctx, classified, previousDelay);
         if (!decision.retry) throw this.giveUp(ctx, decision.classified, decision.reason);
         this.recordRetry(ctx, classified, decision.delayMs, decision.source);
@@ -147,7 +148,8 @@ export class RetryStage implements Stage {
   }
 
   private giveUp(ctx: CallContext, classified: ClassifiedError, reason: RetryReason): Error {
-    this.onCallResult(false);
+    // The adaptive limit learns from downstream failures only, not from cancellations or a caller's bad input.
+    if (classified.retryable && reason !== 'cancelled') this.onCallResult(false);
     if (this.config !== undefined) {
       const attributes = ctx.runtime.attributes.get(`x|${reason}|${classified.category}`, () => ({
         [ATTR_RESILIENCE_RETRY_REASON]: reason,

@@ -1,0 +1,34 @@
+import { classifyError } from '../classify/index.js';
+import { cachedClassifier } from '../pipeline/cached-classifier.js';
+import { OptionsValidator } from '../util/validate.js';
+import { joinRegistry } from './internal.js';
+import { RecoveryManager } from './recovery-manager.js';
+import { checkRecoveryOptions, type SharedRecoveryOptions } from './recovery-options.js';
+
+/**
+ * Creates a recovery manager for one downstream, to share between its policies (`createPolicy(name,
+ * { recovery })`) or to use on its own (`manager.execute(fn)`).
+ *
+ * @example
+ * const openai = createRecoveryManager('openai', {
+ *   healthCheck: async ({ signal }) => (await fetch('https://status.example/ok', { signal })).ok,
+ *   circuitBreaker: openaiBreaker,
+ *   ramp: { kind: 'slow_start', windowMs: 60_000, aggression: 1.5, minWeightPercent: 10 },
+ * });
+ */
+export function createRecoveryManager(name: string, options: SharedRecoveryOptions = {}): RecoveryManager {
+  const v = new OptionsValidator(
+    `createRecoveryManager(${typeof name === 'string' ? JSON.stringify(name) : '…'})`,
+  );
+  v.name('name', name);
+  checkRecoveryOptions(v, '', options, true);
+  v.done();
+  const manager = new RecoveryManager(name, options, cachedClassifier(options.classifier ?? classifyError));
+  try {
+    manager.onDispose(joinRegistry(options.registry, 'recovery', manager));
+  } catch (error) {
+    manager.dispose();
+    throw error;
+  }
+  return manager;
+}

@@ -1,0 +1,218 @@
+import { ExecutionRejectedError } from '../errors/signals.js';
+import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
+import { ATTR_RESILIENCE_RATE_LIMITER } from '../semconv.js';
+import { AttributeCache } from '../telemetry/attributes.js';
+import { NEVER_ABORTED, sleep } from '../util/abort.js';
+import { OptionsValidator } from '../util/validate.js';
+import { type Clock, joinRegistry, monotonicNow, recordRejection } from './internal.js';
+import { LruMap } from './lru.js';
+import { type Permits, SlidingWindowPermits, TokenBucketPermits } from './permits.js';
+import {
+  checkRateLimiterOptions,
+  type RateLimiterConfig,
+  type RateLimiterOptions,
+  type SharedRateLimiterOptions,
+} from './rate-limiter-options.js';
+
+/** What the monitoring API reports for a rate limiter. */
+export interface RateLimiterSnapshot {
+  readonly name: string;
+  readonly kind: 'token_bucket' | 'sliding_window';
+  /** Permits free now for calls without a key. */
+  readonly available: number;
+  /** Keys tracked now (at most `maxKeys`). */
+  readonly keys: number;
+  /** Keys forgotten because `maxKeys` was reached. */
+  readonly evictedKeys: number;
+  readonly granted: number;
+  /** Of the granted permits, those that waited for one. */
+  readonly waited: number;
+  readonly rejected: number;
+  readonly config: RateLimiterConfig;
+}
+
+/**
+ * A rate limiter: token bucket or exact sliding window, global or per key, with bounded key memory (LRU). A
+ * refused call fails fast with `ExecutionRejectedError('rate_limiter')` (classified `rejected`, never retried,
+ * a fallback can serve it) whose `retryAfterMs` says when a permit frees; it is counted in
+ * `resilience.rejections{strategy="rate_limiter"}` with a `resilience.rejection` span event. In `createPolicy` it
+ * sits after the bulkhead and before the total timeout, once per logical call (retries do not take permits).
+ */
+export class RateLimiter implements Stage {
+  private readonly global: Permits;
+  private readonly keyed: LruMap<Permits>;
+  private readonly attributes: AttributeCache;
+  private readonly extra: { readonly [ATTR_RESILIENCE_RATE_LIMITER]: string };
+  private readonly cleanups: Array<() => void> = [];
+  private granted = 0;
+  private waited = 0;
+  private rejected = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly config: RateLimiterConfig,
+    private readonly now: Clock = monotonicNow,
+  ) {
+    this.attributes = new AttributeCache(name);
+    this.extra = Object.freeze({ [ATTR_RESILIENCE_RATE_LIMITER]: name });
+    this.global = this.create(now());
+    this.keyed = new LruMap(config.maxKeys);
+  }
+
+  private create(now: number): Permits {
+    const { kind, limit, intervalMs, burst } = this.config;
+    return kind === 'token_bucket'
+      ? new TokenBucketPermits(limit, intervalMs, burst, now)
+      : new SlidingWindowPermits(limit, intervalMs);
+  }
+
+  private permits(key: string | undefined, now: number): Permits {
+    if (key === undefined) return this.global;
+    return this.keyed.get(key) ?? this.keyed.set(key, this.create(now));
+  }
+
+  /**
+   * Takes a permit for `key` (calls without a key share one limit) if one is free, without waiting.
+   * @returns `retryAfterMs` 0 when granted, else the ms until a permit frees.
+   */
+  tryAcquire(key?: string): { readonly granted: boolean; readonly retryAfterMs: number } {
+    const now = this.now();
+    const permits = this.permits(key, now);
+    if (permits.acquire(now, 0) === 0) {
+      this.granted++;
+      return { granted: true, retryAfterMs: 0 };
+    }
+    this.rejected++;
+    return { granted: false, retryAfterMs: Math.ceil(permits.nextFreeIn(now)) };
+  }
+
+  /**
+   * Waits for a permit for `key` (up to `maxWaitMs`; `signal` ends the wait), or rejects with an
+   * `ExecutionRejectedError` carrying `retryAfterMs`. Recorded like a pipeline rejection.
+   */
+  acquire(key?: string, signal: AbortSignal = NEVER_ABORTED): Promise<void> {
+    return this.take(key, signal, undefined);
+  }
+
+  /** Runs `fn` once a permit for `key` is granted (see {@link acquire}). */
+  async execute<T>(
+    fn: (input: { signal: AbortSignal }) => PromiseLike<T> | T,
+    options: { readonly key?: string; readonly signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const signal = options.signal ?? NEVER_ABORTED;
+    await this.take(options.key, signal, undefined);
+    return fn({ signal });
+  }
+
+  run(ctx: CallContext, next: Next): Promise<unknown> {
+    const taken = this.take(ctx.rateLimitKey, ctx.signal, ctx);
+    return taken === READY ? next(ctx) : taken.then(() => next(ctx));
+  }
+
+  private take(key: string | undefined, signal: AbortSignal, ctx: CallContext | undefined): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const now = this.now();
+    const permits = this.permits(key, now);
+    const wait = permits.acquire(now, this.config.maxWaitMs);
+    if (wait === 0) {
+      this.granted++;
+      return READY;
+    }
+    if (wait < 0) return Promise.reject(this.reject(key, permits.nextFreeIn(now), ctx));
+    this.granted++;
+    this.waited++;
+    return sleep(Math.ceil(wait), signal).catch((reason: unknown) => {
+      permits.release(this.now());
+      throw reason;
+    });
+  }
+
+  private reject(key: string | undefined, retryAfterMs: number, ctx: CallContext | undefined): Error {
+    this.rejected++;
+    recordRejection(ctx, this.attributes, 'rate_limiter', this.extra);
+    const { limit, intervalMs } = this.config;
+    const wait = Math.ceil(retryAfterMs);
+    return new ExecutionRejectedError(
+      'rate_limiter',
+      `Rate limit of ${limit} per ${intervalMs}ms reached${key === undefined ? '' : ' for this key'}; next permit in ${wait}ms`,
+      { retryAfterMs: wait },
+    );
+  }
+
+  snapshot(): RateLimiterSnapshot {
+    return {
+      name: this.name,
+      kind: this.config.kind,
+      available: this.global.available(this.now()),
+      keys: this.keyed.size,
+      evictedKeys: this.keyed.evictions,
+      granted: this.granted,
+      waited: this.waited,
+      rejected: this.rejected,
+      config: this.config,
+    };
+  }
+
+  /** Forgets keys whose state a fresh key would equal (full bucket, empty window); returns how many. */
+  prune(): number {
+    const now = this.now();
+    let pruned = 0;
+    for (const key of [...this.keyed.keys()]) {
+      if (this.keyed.get(key)?.idle(now)) {
+        this.keyed.delete(key);
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+
+  /** @internal Registers cleanup for {@link dispose}. */
+  onDispose(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
+  /** Leaves the registry. The limiter holds no timers. */
+  dispose(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+}
+
+const READY: Promise<void> = Promise.resolve();
+
+/** Builds an inline limiter of a policy (validated by `createPolicy`). */
+export function inlineRateLimiter(
+  name: string,
+  options: RateLimiterOptions,
+  config: RateLimiterConfig,
+): RateLimiter {
+  return new RateLimiter(name, config, options.now ?? monotonicNow);
+}
+
+/**
+ * Creates a named rate limiter to share between policies (`createPolicy(name, { rateLimiter })`) or to use on its
+ * own (`limiter.execute(fn, { key })`).
+ *
+ * @example
+ * // 10 messages per 10 s per conversation thread, at most 50,000 threads remembered:
+ * const perThread = createRateLimiter('chat.per-thread', {
+ *   kind: 'sliding_window', limit: 10, intervalMs: 10_000, maxKeys: 50_000,
+ * });
+ * const chat = createPolicy('chat', { rateLimiter: perThread, fallback: { value: 'Slow down a little.' } });
+ * await chat.execute(fn, { rateLimitKey: threadId });
+ */
+export function createRateLimiter(name: string, options: SharedRateLimiterOptions): RateLimiter {
+  const v = new OptionsValidator(
+    `createRateLimiter(${typeof name === 'string' ? JSON.stringify(name) : '…'})`,
+  );
+  v.name('name', name);
+  const config = checkRateLimiterOptions(v, '', options, true);
+  v.done();
+  const limiter = new RateLimiter(name, config, options.now ?? monotonicNow);
+  try {
+    limiter.onDispose(joinRegistry(options.registry, 'rateLimiter', limiter));
+  } catch (error) {
+    limiter.dispose();
+    throw error;
+  }
+  return limiter;
+}

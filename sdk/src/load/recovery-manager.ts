@@ -1,0 +1,294 @@
+import { EventEmitter, type IDisposable } from 'cockatiel';
+import type { Classifier } from '../classify/types.js';
+import { ExecutionRejectedError } from '../errors/signals.js';
+import { classifyFailure } from '../pipeline/attempt.js';
+import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
+import type { CircuitTransition } from '../policies/circuit-breaker.js';
+import type { ErrorCategory, RecoveryState, RecoveryTrigger } from '../semconv.js';
+import { NEVER_ABORTED } from '../util/abort.js';
+import { safely } from '../util/safely.js';
+import { HealthChecker, type HealthCheckFailure } from './health-checker.js';
+import { type Clock, monotonicNow, recordRejection } from './internal.js';
+import { RECOVERY_DEFAULTS, type RecoveryOptions } from './recovery-options.js';
+import { RecoveryTelemetry } from './recovery-telemetry.js';
+import { createRamp, type Ramp } from './traffic-ramp.js';
+
+/** A state change of a recovery manager. */
+export interface RecoveryTransition {
+  readonly manager: string;
+  readonly from: RecoveryState;
+  readonly to: RecoveryState;
+  readonly trigger: RecoveryTrigger;
+  /** `Date.now()` of the change. */
+  readonly at: number;
+}
+
+/** What the monitoring API reports for a recovery manager. */
+export interface RecoverySnapshot {
+  readonly name: string;
+  readonly state: RecoveryState;
+  /** Share of calls admitted now (0..1). */
+  readonly trafficRatio: number;
+  /** Milliseconds since the current state was entered. */
+  readonly stateForMs: number;
+  readonly lastTransition: RecoveryTransition | null;
+  readonly consecutiveCheckFailures: number;
+  readonly consecutiveCheckPasses: number;
+  readonly consecutiveFailures: number;
+  readonly consecutiveSuccesses: number;
+  readonly lastHealthCheck: {
+    readonly at: number;
+    readonly healthy: boolean;
+    readonly failure: HealthCheckFailure | null;
+  } | null;
+  readonly admitted: number;
+  readonly shed: number;
+  readonly circuitBreaker: string | null;
+  readonly ramp: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Tracks whether one downstream is healthy, degraded, recovering or failed (see `RecoveryOptions` for what moves
+ * it), from health checks, attempt outcomes and optionally a circuit breaker, and admits calls accordingly: all
+ * when healthy, `degradedTrafficRatio` when degraded, none when failed, and a share that ramps up (in steps or
+ * along Envoy's slow-start curve) while recovering. A shed call fails fast with
+ * `ExecutionRejectedError('recovery')`, classified `rejected`, so the pipeline's fallback serves it. In
+ * `createPolicy` it is the admission stage inside the circuit breaker and before the attempt timeout.
+ */
+export class RecoveryManager implements Stage {
+  private current: RecoveryState = 'healthy';
+  private enteredAt: number;
+  private checkFailures = 0;
+  private checkPasses = 0;
+  private failures = 0;
+  private successes = 0;
+  private admitted = 0;
+  private shedCount = 0;
+  private lastTransition: RecoveryTransition | null = null;
+  private lastHealthCheck: RecoverySnapshot['lastHealthCheck'] = null;
+  private readonly ramp: Ramp;
+  private readonly now: Clock;
+  private readonly random: () => number;
+  private readonly failureCategories: ReadonlySet<ErrorCategory>;
+  private readonly telemetry: RecoveryTelemetry;
+  private readonly checker: HealthChecker | undefined;
+  private readonly emitter = new EventEmitter<RecoveryTransition>();
+  private readonly cleanups: Array<() => void> = [];
+
+  /** Fires on every state change (listeners run safely). */
+  readonly onStateChange = this.emitter.addListener;
+
+  constructor(
+    readonly name: string,
+    private readonly options: RecoveryOptions,
+    private readonly classify: Classifier,
+  ) {
+    this.now = options.now ?? monotonicNow;
+    this.random = options.random ?? Math.random;
+    this.enteredAt = this.now();
+    this.ramp = createRamp(options.ramp);
+    this.failureCategories = new Set(options.failureCategories ?? RECOVERY_DEFAULTS.failureCategories);
+    this.telemetry = new RecoveryTelemetry(name, () => ({ state: this.state, ratio: this.trafficRatio }));
+    this.cleanups.push(() => this.telemetry.dispose());
+    const breaker = options.circuitBreaker;
+    if (breaker !== undefined) {
+      const listener: IDisposable = breaker.onTransition(t => this.onBreakerTransition(t));
+      this.cleanups.push(() => listener.dispose());
+    }
+    const check = options.healthCheck;
+    if (check !== undefined) {
+      const d = RECOVERY_DEFAULTS;
+      this.checker = new HealthChecker(
+        check,
+        options.healthCheckIntervalMs ?? d.healthCheckIntervalMs,
+        options.healthCheckTimeoutMs ?? d.healthCheckTimeoutMs,
+        result => {
+          this.lastHealthCheck = { at: Date.now(), healthy: result.healthy, failure: result.failure ?? null };
+          this.onHealthCheck(result.healthy);
+        },
+      );
+      this.cleanups.push(() => this.checker?.dispose());
+      this.checker.start();
+    }
+  }
+
+  private setting<K extends keyof typeof RECOVERY_DEFAULTS>(key: K): (typeof RECOVERY_DEFAULTS)[K] {
+    return (this.options[key] as (typeof RECOVERY_DEFAULTS)[K] | undefined) ?? RECOVERY_DEFAULTS[key];
+  }
+
+  /** Current state (a completed ramp turns recovering into healthy when read). */
+  get state(): RecoveryState {
+    this.tick(undefined);
+    return this.current;
+  }
+
+  /** Share of calls admitted now, 0..1. */
+  get trafficRatio(): number {
+    this.tick(undefined);
+    if (this.current === 'recovering') return this.ramp.ratio(this.now() - this.enteredAt);
+    if (this.current === 'degraded') return this.setting('degradedTrafficRatio');
+    return this.current === 'failed' ? 0 : 1;
+  }
+
+  private tick(ctx: CallContext | undefined): void {
+    if (this.current === 'recovering' && this.now() - this.enteredAt >= this.ramp.durationMs) {
+      this.moveTo('healthy', 'ramp_complete', ctx);
+    }
+  }
+
+  /** Decides whether one call may go to the downstream (counted in `resilience.recovery.admissions`). */
+  admit(ctx?: CallContext): boolean {
+    if (this.current !== 'healthy') this.tick(ctx);
+    const ratio = this.current === 'healthy' ? 1 : this.trafficRatio;
+    // A half-open breaker's probe always goes through: a shed probe would close it without any evidence.
+    const probe = ratio < 1 && this.options.circuitBreaker?.state === 'half_open';
+    const admitted = ratio >= 1 || probe || (ratio > 0 && this.random() < ratio);
+    if (admitted) this.admitted++;
+    else this.shedCount++;
+    this.telemetry.admission(admitted, ctx?.telemetry);
+    return admitted;
+  }
+
+  run(ctx: CallContext, next: Next): Promise<unknown> {
+    if (!this.admit(ctx)) return Promise.reject(this.shed(ctx));
+    return next(ctx).then(
+      value => {
+        this.recordSuccess(ctx);
+        return value;
+      },
+      (error: unknown) => {
+        const classified = classifyFailure(ctx, error);
+        if (this.failureCategories.has(classified.category)) this.recordFailure(ctx);
+        throw error;
+      },
+    );
+  }
+
+  /** Runs `fn` if admitted (else rejects with `ExecutionRejectedError('recovery')`) and learns from its outcome. */
+  async execute<T>(
+    fn: (input: { signal: AbortSignal }) => PromiseLike<T> | T,
+    signal = NEVER_ABORTED,
+  ): Promise<T> {
+    if (!this.admit()) throw this.shed(undefined);
+    try {
+      const value = await fn({ signal });
+      this.recordSuccess();
+      return value;
+    } catch (error) {
+      if (!signal.aborted && this.failureCategories.has(this.classify(error).category)) this.recordFailure();
+      throw error;
+    }
+  }
+
+  private shed(ctx: CallContext | undefined): Error {
+    recordRejection(ctx, this.telemetry.attributes, 'recovery');
+    const percent = Math.round(this.trafficRatio * 100);
+    return new ExecutionRejectedError(
+      'recovery',
+      `"${this.name}" is ${this.current} and admits ${percent}% of calls; this one was shed`,
+    );
+  }
+
+  /** Reports a successful call to the downstream (done by `run`/`execute`; for callers of `admit`). */
+  recordSuccess(ctx?: CallContext): void {
+    this.failures = 0;
+    this.successes++;
+    if (this.current === 'degraded' && this.successes >= this.setting('successThreshold')) {
+      this.moveTo('recovering', 'call_outcome', ctx);
+    }
+  }
+
+  /** Reports a failed call to the downstream (done by `run`/`execute`; for callers of `admit`). */
+  recordFailure(ctx?: CallContext): void {
+    this.successes = 0;
+    this.failures++;
+    if (this.current === 'recovering') this.moveTo('degraded', 'call_outcome', ctx);
+    else if (this.current === 'healthy' && this.failures >= this.setting('failureThreshold')) {
+      this.moveTo('degraded', 'call_outcome', ctx);
+    }
+  }
+
+  private onHealthCheck(healthy: boolean): void {
+    this.telemetry.healthCheck(healthy);
+    this.tick(undefined);
+    if (healthy) {
+      this.checkFailures = 0;
+      this.checkPasses++;
+      const down = this.current === 'degraded' || this.current === 'failed';
+      if (down && this.checkPasses >= this.setting('healthyThreshold'))
+        this.moveTo('recovering', 'health_check');
+      return;
+    }
+    this.checkPasses = 0;
+    this.checkFailures++;
+    if (this.checkFailures >= this.setting('failedThreshold')) this.moveTo('failed', 'health_check');
+    else if (this.current === 'recovering') this.moveTo('degraded', 'health_check');
+    else if (this.current === 'healthy' && this.checkFailures >= this.setting('unhealthyThreshold')) {
+      this.moveTo('degraded', 'health_check');
+    }
+  }
+
+  private onBreakerTransition(t: CircuitTransition): void {
+    this.tick(undefined);
+    if (t.to === 'open' || t.to === 'isolated') {
+      if (this.current === 'healthy' || this.current === 'recovering')
+        this.moveTo('degraded', 'circuit_breaker');
+    } else if (t.to === 'closed' && this.current === 'degraded') {
+      this.moveTo('recovering', 'circuit_breaker');
+    }
+  }
+
+  /** Runs a health check now (or joins the running one); resolves whether it passed. */
+  async runHealthCheck(): Promise<boolean> {
+    if (this.checker === undefined) throw new TypeError(`Recovery manager "${this.name}" has no healthCheck`);
+    return (await this.checker.runNow()).healthy;
+  }
+
+  /** Forces the healthy state (e.g. from an operator), forgetting the counters. */
+  reset(): void {
+    this.checkFailures = this.checkPasses = 0;
+    this.moveTo('healthy', 'manual');
+  }
+
+  private moveTo(to: RecoveryState, trigger: RecoveryTrigger, ctx?: CallContext): void {
+    const from = this.current;
+    this.failures = this.successes = 0;
+    if (from === to) return;
+    this.current = to;
+    this.enteredAt = this.now();
+    const transition = { manager: this.name, from, to, trigger, at: Date.now() };
+    this.lastTransition = transition;
+    this.telemetry.stateChange(ctx?.attemptSpan ?? ctx?.callSpan, from, to, trigger);
+    safely('recovery onStateChange listener', () => this.emitter.emit(transition));
+  }
+
+  snapshot(): RecoverySnapshot {
+    const trafficRatio = this.trafficRatio;
+    return {
+      name: this.name,
+      state: this.current,
+      trafficRatio,
+      stateForMs: Math.max(0, this.now() - this.enteredAt),
+      lastTransition: this.lastTransition,
+      consecutiveCheckFailures: this.checkFailures,
+      consecutiveCheckPasses: this.checkPasses,
+      consecutiveFailures: this.failures,
+      consecutiveSuccesses: this.successes,
+      lastHealthCheck: this.lastHealthCheck,
+      admitted: this.admitted,
+      shed: this.shedCount,
+      circuitBreaker: this.options.circuitBreaker?.name ?? null,
+      ramp: this.ramp.config,
+    };
+  }
+
+  /** @internal Registers cleanup for {@link dispose}. */
+  onDispose(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
+  /** Stops health checks and gauges, detaches from the breaker and leaves the registry. */
+  dispose(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+}

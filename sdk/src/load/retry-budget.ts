@@ -1,0 +1,225 @@
+import type { MetricAttributes } from '@opentelemetry/api';
+import type { RetryBudgetGate } from '../policies/retry-options.js';
+import { ATTR_RESILIENCE_RETRY_BUDGET } from '../semconv.js';
+import { type Clock, joinRegistry, monotonicNow, registerGauges } from './internal.js';
+import {
+  type RetryBudgetOptions,
+  resolveRetryBudgetOptions,
+  type SlidingWindowBudgetConfig,
+  type TokenBucketBudgetConfig,
+} from './retry-budget-options.js';
+import { RollingCounter } from './rolling-window.js';
+
+/** What the monitoring API reports for a retry budget. */
+export interface RetryBudgetSnapshot {
+  readonly name: string;
+  readonly kind: 'sliding_window' | 'token_bucket';
+  /** Retries the budget would allow right now (the `resilience.retry_budget.available` gauge). */
+  readonly available: number;
+  /** Retries it allows at most (the `resilience.retry_budget.capacity` gauge). */
+  readonly capacity: number;
+  /** Logical calls in the window (sliding window) or since creation (token bucket). */
+  readonly requests: number;
+  /** Retries granted in the window (sliding window) or since creation (token bucket). */
+  readonly retries: number;
+  /** Retries refused since creation. */
+  readonly denied: number;
+  /** Current token count (token bucket only). */
+  readonly tokens?: number;
+  readonly config: Readonly<Record<string, number | string>>;
+}
+
+/** A shared retry budget: pass it to any number of policies as `retry: { budget }`. */
+export interface RetryBudget extends RetryBudgetGate {
+  readonly kind: 'sliding_window' | 'token_bucket';
+  /** Retries the budget would allow right now. */
+  readonly available: number;
+  /** Retries it allows at most (sliding window: at the current call volume). */
+  readonly capacity: number;
+  snapshot(): RetryBudgetSnapshot;
+  /** Leaves the registry and stops the gauges. */
+  dispose(): void;
+}
+
+const EPSILON = 1e-9;
+const REQUESTS = 0;
+const RETRIES = 1;
+
+/** Gauges, registration and the denied count every budget shares. */
+abstract class BudgetBase implements RetryBudget {
+  abstract readonly kind: 'sliding_window' | 'token_bucket';
+  protected denied = 0;
+  private readonly cleanups: Array<() => void> = [];
+
+  constructor(readonly name: string) {
+    const attributes: MetricAttributes = Object.freeze({ [ATTR_RESILIENCE_RETRY_BUDGET]: name });
+    const gauge = registerGauges({
+      observers: {
+        retryBudgetAvailable: report => report(this.available, attributes),
+        retryBudgetCapacity: report => report(this.capacity, attributes),
+      },
+    });
+    this.cleanups.push(() => gauge.dispose());
+  }
+
+  abstract get available(): number;
+  abstract get capacity(): number;
+  abstract onCall(): void;
+  abstract onAttemptResult(success: boolean): void;
+  abstract tryAcquireRetry(): boolean;
+  abstract snapshot(): RetryBudgetSnapshot;
+
+  /** @internal Registers cleanup for {@link dispose}. */
+  onDispose(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
+  dispose(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+}
+
+/** Finagle's retry budget over a bucketed sliding window (see `SlidingWindowBudgetOptions`). */
+class SlidingWindowBudget extends BudgetBase {
+  readonly kind = 'sliding_window';
+  private readonly counter: RollingCounter;
+  private readonly floor: number;
+
+  constructor(
+    name: string,
+    private readonly config: SlidingWindowBudgetConfig,
+    now: Clock,
+  ) {
+    super(name);
+    this.counter = new RollingCounter(config.windowMs, config.buckets, 2, now);
+    this.floor = (config.minPerSecond * config.windowMs) / 1000;
+  }
+
+  private allowance(): number {
+    return this.config.ratio * this.counter.total(REQUESTS) + this.floor;
+  }
+
+  get available(): number {
+    return Math.max(0, Math.floor(this.allowance() - this.counter.total(RETRIES) + EPSILON));
+  }
+
+  get capacity(): number {
+    return Math.floor(this.allowance() + EPSILON);
+  }
+
+  onCall(): void {
+    this.counter.add(REQUESTS);
+  }
+
+  onAttemptResult(): void {}
+
+  tryAcquireRetry(): boolean {
+    if (this.counter.total(RETRIES) + 1 <= this.allowance() + EPSILON) {
+      this.counter.add(RETRIES);
+      return true;
+    }
+    this.denied++;
+    return false;
+  }
+
+  snapshot(): RetryBudgetSnapshot {
+    const { ratio, minPerSecond, windowMs } = this.config;
+    return {
+      name: this.name,
+      kind: this.kind,
+      available: this.available,
+      capacity: this.capacity,
+      requests: this.counter.total(REQUESTS),
+      retries: this.counter.total(RETRIES),
+      denied: this.denied,
+      config: { ratio, minPerSecond, windowMs },
+    };
+  }
+}
+
+/** gRPC retry throttling (see `TokenBucketBudgetOptions`). */
+class TokenBucketBudget extends BudgetBase {
+  readonly kind = 'token_bucket';
+  private tokens: number;
+  private requests = 0;
+  private retries = 0;
+
+  constructor(
+    name: string,
+    private readonly config: TokenBucketBudgetConfig,
+  ) {
+    super(name);
+    this.tokens = config.maxTokens;
+  }
+
+  /** Failed retries the bucket can absorb before it throttles: each costs a token, retrying needs > max/2. */
+  get available(): number {
+    return Math.max(0, Math.ceil(this.tokens - this.config.maxTokens / 2 - EPSILON));
+  }
+
+  get capacity(): number {
+    return Math.ceil(this.config.maxTokens / 2 - EPSILON);
+  }
+
+  onCall(): void {
+    this.requests++;
+  }
+
+  onAttemptResult(success: boolean): void {
+    const { maxTokens, tokenRatio } = this.config;
+    this.tokens = success ? Math.min(maxTokens, this.tokens + tokenRatio) : Math.max(0, this.tokens - 1);
+  }
+
+  tryAcquireRetry(): boolean {
+    if (this.tokens > this.config.maxTokens / 2 + EPSILON) {
+      this.retries++;
+      return true;
+    }
+    this.denied++;
+    return false;
+  }
+
+  snapshot(): RetryBudgetSnapshot {
+    const { maxTokens, tokenRatio } = this.config;
+    return {
+      name: this.name,
+      kind: this.kind,
+      available: this.available,
+      capacity: this.capacity,
+      requests: this.requests,
+      retries: this.retries,
+      denied: this.denied,
+      tokens: this.tokens,
+      config: { maxTokens, tokenRatio },
+    };
+  }
+}
+
+/**
+ * Creates a retry budget to share between policies (`retry: { budget }`), e.g. one per process or per agent,
+ * so retries can never multiply the load on a struggling downstream: a denied retry ends the call with reason
+ * `budget_exhausted` (a fallback can serve it), counted in `resilience.rejections{strategy="retry_budget"}` with a
+ * `resilience.rejection` span event. Its gauges `resilience.retry_budget.available` / `.capacity` carry
+ * `resilience.retry_budget.name`. Memory is fixed (a ring of window buckets); no timers.
+ *
+ * @example
+ * const budget = createRetryBudget('llm', { ratio: 0.2, minPerSecond: 10, windowMs: 10_000 });
+ * const chat = createPolicy('openai.chat', { retry: { maxRetries: 3, budget } });
+ * const tools = createPolicy('tools', { retry: { budget } });
+ * // gRPC-style throttling instead:
+ * const grpc = createRetryBudget('grpc', { kind: 'token_bucket', maxTokens: 10, tokenRatio: 0.1 });
+ */
+export function createRetryBudget(name: string, options: RetryBudgetOptions = {}): RetryBudget {
+  const config = resolveRetryBudgetOptions(name, options);
+  const budget =
+    config.kind === 'token_bucket'
+      ? new TokenBucketBudget(name, config)
+      : new SlidingWindowBudget(name, config, options.now ?? monotonicNow);
+  try {
+    budget.onDispose(joinRegistry(options.registry, 'retryBudget', budget));
+  } catch (error) {
+    budget.dispose();
+    throw error;
+  }
+  return budget;
+}

@@ -1,0 +1,27 @@
+import type { Attributes, SpanKind } from '@opentelemetry/api';
+import type { RetryInfo } from '../policies/retry-options.js';
+
+/** Per-call options of {@link ResiliencePolicy.execute}. */
+export interface ExecuteOptions {
+  /** Cancels the call: pending waits end at once, no further attempt runs, the call rejects `cancelled`. */
+  readonly signal?: AbortSignal;
+  /** Key under which the `cache` fallback stores and looks up this call's result. */
+  readonly cacheKey?: string;
+  /** Rate-limit bucket of this call (e.g. a user or conversation thread); calls without one share a bucket. */
+  readonly rateLimitKey?: string;
+  /**
+   * Per-call values for fallbacks (as Polly's `ResilienceContext` properties), e.g. the prompt a second-model
+   * fallback should send: `execute(fn, { properties: { prompt } })` → `factory: ({ properties }) => …`.
+   */
+  readonly properties?: Readonly<Record<string, unknown>>;
+  /** Called before each retry's wait of this call (after the policy's own `retry.onRetry`). A throw is reported. */
+  readonly onRetry?: (info: RetryInfo) => void;
+  /** Advanced: the call span's name, kind and attributes (the agent helpers emit GenAI spans this way). */
+  readonly span?: {
+    readonly name?: string;
+    readonly kind?: SpanKind;
+    readonly attributes?: Attributes;
+    /** Attributes read from a successful result, set on the call span (e.g. token usage). */
+    readonly resultAttributes?: (value: unknown) => Attributes;
+  };
+}
