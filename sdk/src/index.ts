@@ -96,12 +96,70 @@ export {
   RetriesExhaustedError,
 } from './errors/call-errors.js';
 export { CircuitOpenError, ExecutionRejectedError, ResilienceTimeoutError } from './errors/signals.js';
+// Load shedding and recovery
+export {
+  ADAPTIVE_RATE_LIMITER_DEFAULTS,
+  AdaptiveRateLimiter,
+  type AdaptiveRateLimiterOptions,
+  type AdaptiveRateLimiterSnapshot,
+  createAdaptiveRateLimiter,
+} from './load/adaptive-rate-limiter.js';
+export {
+  ADAPTIVE_RETRY_DEFAULTS,
+  AdaptiveRetryLimit,
+  type AdaptiveRetryOptions,
+  type AdaptiveRetrySnapshot,
+  createAdaptiveRetryLimit,
+} from './load/adaptive-retry.js';
+export { createRecoveryManager } from './load/create-recovery-manager.js';
+export {
+  disableFeature,
+  ERROR_PATTERN_DEFAULTS,
+  type ErrorPatternAction,
+  type ErrorPatternEvent,
+  type ErrorPatternRule,
+  ErrorPatternWatcher,
+  type ErrorPatternWatcherOptions,
+  isolateBreaker,
+  watchErrorPatterns,
+} from './load/error-patterns.js';
+export type { Feature, FeatureSnapshot } from './load/feature.js';
+export { FEATURE_DEFAULTS, type FeatureOptions } from './load/feature-options.js';
+export {
+  createFeatureRegistry,
+  type FeatureChange,
+  FeatureRegistry,
+  type FeatureRegistryOptions,
+} from './load/feature-registry.js';
+export type { HealthCheck, HealthCheckFailure } from './load/health-checker.js';
+export type { LoadPolicyOptions } from './load/pipeline-stages.js';
+export { createRateLimiter, RateLimiter, type RateLimiterSnapshot } from './load/rate-limiter.js';
+export {
+  RATE_LIMITER_DEFAULTS,
+  type RateLimiterOptions,
+  type SharedRateLimiterOptions,
+} from './load/rate-limiter-options.js';
+export { RecoveryManager, type RecoverySnapshot, type RecoveryTransition } from './load/recovery-manager.js';
+export {
+  RECOVERY_DEFAULTS,
+  type RecoveryOptions,
+  type SharedRecoveryOptions,
+} from './load/recovery-options.js';
+export { createRetryBudget, type RetryBudget, type RetryBudgetSnapshot } from './load/retry-budget.js';
+export {
+  RETRY_BUDGET_DEFAULTS,
+  type RetryBudgetOptions,
+  type SlidingWindowBudgetOptions,
+  type TokenBucketBudgetOptions,
+} from './load/retry-budget-options.js';
+export { RAMP_DEFAULTS, type RampOptions, type SlowStartRamp, type StepRamp } from './load/traffic-ramp.js';
 // Monitoring HTTP API
 export { type HealthSummary, healthSummary } from './monitor/health.js';
 export { createMonitorHandler, type MonitorHandler, type MonitorOptions } from './monitor/monitor-handler.js';
 export type { AttemptInput, ProtectedFn } from './pipeline/call-context.js';
 // Policies and the pipeline
-export { createPolicy, type ExecuteOptions, ResiliencePolicy } from './pipeline/create-policy.js';
+export { createPolicy, ResiliencePolicy } from './pipeline/create-policy.js';
+export type { ExecuteOptions } from './pipeline/execute-options.js';
 export type { PolicyOptions } from './pipeline/options.js';
 export {
   defaultRegistry,
@@ -144,8 +202,11 @@ export type {
   CircuitStateName,
   ErrorCategory,
   FallbackKind,
+  FeatureChangeReason,
+  FeatureState,
   Outcome,
   RecoveryState,
+  RecoveryTrigger,
   RetryReason,
   Severity,
   Strategy,

@@ -6,7 +6,7 @@ import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
 import { OptionsValidator } from '../util/validate.js';
 
 /** Policy options the agent helpers accept for runs, tools and models (the agent sets name, registry, classifier). */
-export type HelperPolicyOptions = Omit<PolicyOptions<never>, 'registry' | 'classifier' | 'fallback'>;
+export type HelperPolicyOptions = Omit<PolicyOptions<unknown>, 'registry' | 'classifier'>;
 
 /** Run-level retry: restart a whole run (with a fresh run id) when it fails transiently. */
 export interface RunRetryOptions extends Omit<RetryOptions, 'onRetry'> {
@@ -21,7 +21,7 @@ export interface AgentOptions {
   /** Run-level retry; `false` disables it. @default RUN_RETRY_DEFAULTS (5 retries, 2 s → 32 s, no jitter) */
   readonly retry?: RunRetryOptions | false;
   /** Other strategies of the run policy (timeouts, bulkhead, circuit breaker). @default {} */
-  readonly run?: Omit<HelperPolicyOptions, 'retry'>;
+  readonly run?: Omit<HelperPolicyOptions, 'retry' | 'fallback'>;
   /** Policy of tool calls made without an explicit `policy`. Tools may have side effects: no retry by default. @default {} */
   readonly tools?: HelperPolicyOptions;
   /** Policy of model calls made without an explicit `policy`. @default { retry: {} } */

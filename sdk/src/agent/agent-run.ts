@@ -1,30 +1,36 @@
 import type { ProtectedFn } from '../pipeline/call-context.js';
 import type { ResiliencePolicy } from '../pipeline/create-policy.js';
 
+/** Options shared by tool and model calls. */
+interface CallOptions {
+  /** Key for a `cache` fallback of the policy. */
+  readonly cacheKey?: string;
+  /** Per-call values for the policy's fallbacks (e.g. the prompt a second-model fallback resends). */
+  readonly properties?: Readonly<Record<string, unknown>>;
+  /** Cancels the call. Inside a run, the run's signal is used. */
+  readonly signal?: AbortSignal;
+}
+
 /** Options of `run.tool`. */
-export interface ToolCallOptions {
+export interface ToolCallOptions extends CallOptions {
   /** `gen_ai.tool.call.id` (the model's tool-call id), when known. */
   readonly callId?: string;
   /** Policy to run the call through. @default the agent's policy for this tool (`tool.<name>`) */
   readonly policy?: ResiliencePolicy<unknown>;
-  /** Key for a `cache` fallback of the policy. */
-  readonly cacheKey?: string;
 }
 
 /** Options of `run.model`. */
-export interface ModelCallOptions {
+export interface ModelCallOptions extends CallOptions {
   /** `gen_ai.provider.name` (`openai`, `anthropic`, …). @default the agent's `provider`, else `_OTHER` */
   readonly provider?: string;
   /** Policy to run the call through, e.g. one shared per provider. @default the agent's policy for this model */
   readonly policy?: ResiliencePolicy<unknown>;
-  /** Key for a `cache` fallback of the policy. */
-  readonly cacheKey?: string;
 }
 
 /** How an {@link AgentRun} reaches its agent (implemented by `Agent`). */
 export interface AgentCalls {
-  callTool<T>(run: AgentRun, name: string, fn: ProtectedFn<T>, options: ToolCallOptions): Promise<T>;
-  callModel<T>(run: AgentRun, model: string, fn: ProtectedFn<T>, options: ModelCallOptions): Promise<T>;
+  tool<T>(name: string, fn: ProtectedFn<T>, options?: ToolCallOptions): Promise<T>;
+  model<T>(model: string, fn: ProtectedFn<T>, options?: ModelCallOptions): Promise<T>;
 }
 
 /**
@@ -48,7 +54,7 @@ export class AgentRun {
    * @example const hits = await run.tool('search', ({ signal }) => search(query, { signal }), { callId });
    */
   tool<T>(name: string, fn: ProtectedFn<T>, options: ToolCallOptions = {}): Promise<T> {
-    return this.agent.callTool(this, name, fn, options);
+    return this.agent.tool(name, fn, { ...options, signal: this.signal });
   }
 
   /**
@@ -57,6 +63,6 @@ export class AgentRun {
    * @example const reply = await run.model('gpt-4o-mini', ({ signal }) => openai.chat.completions.create(body, { signal }));
    */
   model<T>(model: string, fn: ProtectedFn<T>, options: ModelCallOptions = {}): Promise<T> {
-    return this.agent.callModel(this, model, fn, options);
+    return this.agent.model(model, fn, { ...options, signal: this.signal });
   }
 }

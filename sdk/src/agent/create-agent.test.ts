@@ -91,6 +91,36 @@ describe('agent GenAI telemetry', () => {
     agent.dispose();
   });
 
+  it('falls back to a second model whose chat span nests under the failed one', async () => {
+    const agent: ReturnType<typeof createAgent> = createAgent('support', {
+      provider: 'openai',
+      registry: null,
+      models: {
+        fallback: {
+          factory: ({ properties, signal }) =>
+            agent.model(
+              'claude-haiku',
+              () => ({ model: 'claude-haiku', text: `backup: ${String(properties.prompt)}` }),
+              {
+                provider: 'anthropic',
+                signal,
+              },
+            ),
+        },
+      },
+    });
+    const reply = await agent.run(run =>
+      run.model('gpt-4o', () => Promise.reject(httpError(503)), { properties: { prompt: 'refund?' } }),
+    );
+    expect(reply).toEqual({ model: 'claude-haiku', text: 'backup: refund?' });
+    const primary = otel.span('chat gpt-4o');
+    const backup = otel.span('chat claude-haiku');
+    expect(backup.parentSpanContext?.spanId).toBe(primary.spanContext().spanId);
+    expect(backup.attributes[ATTR_GEN_AI_PROVIDER_NAME]).toBe('anthropic');
+    expect(primary.status.code).toBe(SpanStatusCode.UNSET);
+    agent.dispose();
+  });
+
   it('marks a failed model call span ERROR and records error.type on its duration', async () => {
     const agent = createAgent('support', { provider: 'openai', registry: null, retry: false, models: {} });
     await expect(

@@ -61,7 +61,7 @@ export class Agent implements AgentCalls, IDisposable {
   private readonly runPolicy: ResiliencePolicy;
   private readonly classifier: Classifier;
   private readonly threads = new ThreadCancellation();
-  private readonly policies = new Map<string, ResiliencePolicy>();
+  private readonly policies = new Map<string, ResiliencePolicy<unknown>>();
 
   constructor(
     name: string,
@@ -162,8 +162,11 @@ export class Agent implements AgentCalls, IDisposable {
     return this.threads.cancel(threadId, reason);
   }
 
-  /** @internal Used by {@link AgentRun.tool}. */
-  callTool<T>(run: AgentRun, name: string, fn: ProtectedFn<T>, options: ToolCallOptions): Promise<T> {
+  /**
+   * Runs a tool through its policy with an `execute_tool {name}` span. Inside a run use `run.tool` (it passes
+   * the run's signal); call this directly from code outside runs, e.g. a fallback.
+   */
+  tool<T>(name: string, fn: ProtectedFn<T>, options: ToolCallOptions = {}): Promise<T> {
     const policy = options.policy ?? this.defaultPolicy('tool', name);
     const attributes: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL,
@@ -177,15 +180,17 @@ export class Agent implements AgentCalls, IDisposable {
       { [ATTR_GEN_AI_TOOL_NAME]: name, [ATTR_GEN_AI_AGENT_NAME]: this.name },
       () =>
         policy.execute(fn, {
-          signal: run.signal,
-          ...(options.cacheKey === undefined ? {} : { cacheKey: options.cacheKey }),
+          ...callOptions(options),
           span: { name: executeToolSpanName(name), kind: SpanKind.INTERNAL, attributes },
         }) as Promise<T>,
     );
   }
 
-  /** @internal Used by {@link AgentRun.model}. */
-  callModel<T>(run: AgentRun, model: string, fn: ProtectedFn<T>, options: ModelCallOptions): Promise<T> {
+  /**
+   * Calls a model through its policy with a `chat {model}` CLIENT span. Inside a run use `run.model`; call this
+   * directly from code outside runs, e.g. a fallback that asks a second model (its span nests under the first).
+   */
+  model<T>(model: string, fn: ProtectedFn<T>, options: ModelCallOptions = {}): Promise<T> {
     const policy = options.policy ?? this.defaultPolicy('model', model);
     const metricAttributes: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_CHAT,
@@ -197,8 +202,7 @@ export class Agent implements AgentCalls, IDisposable {
       metricAttributes,
       () =>
         policy.execute(fn, {
-          signal: run.signal,
-          ...(options.cacheKey === undefined ? {} : { cacheKey: options.cacheKey }),
+          ...callOptions(options),
           span: {
             name: chatSpanName(model),
             kind: SpanKind.CLIENT,
@@ -209,7 +213,7 @@ export class Agent implements AgentCalls, IDisposable {
     );
   }
 
-  private defaultPolicy(kind: 'tool' | 'model', name: string): ResiliencePolicy {
+  private defaultPolicy(kind: 'tool' | 'model', name: string): ResiliencePolicy<unknown> {
     const policyName =
       kind === 'tool' ? toolPolicyName(policySafe(name, 5)) : modelPolicyName(policySafe(name, 6));
     const existing = this.policies.get(policyName);
@@ -236,6 +240,14 @@ export class Agent implements AgentCalls, IDisposable {
     for (const policy of this.policies.values()) policy.dispose();
     this.policies.clear();
   }
+}
+
+function callOptions(options: ToolCallOptions | ModelCallOptions) {
+  return {
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.cacheKey === undefined ? {} : { cacheKey: options.cacheKey }),
+    ...(options.properties === undefined ? {} : { properties: options.properties }),
+  };
 }
 
 function stripRetryOn<T extends { retryOn?: unknown }>(retry: T): Omit<T, 'retryOn'> {

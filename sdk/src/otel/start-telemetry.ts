@@ -4,6 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { currentTelemetry } from '../telemetry/telemetry.js';
 import { OptionsValidator } from '../util/validate.js';
 import { PrometheusEndpoint, type PrometheusEndpointOptions } from './prometheus-endpoint.js';
 
@@ -147,6 +148,9 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
     ...(options.sampler === undefined ? {} : { sampler: options.sampler }),
   });
   sdk.start();
+  // Bind the instruments (and the observable gauges) to the new providers now, so /metrics shows every live
+  // breaker, budget and ramp before the first call.
+  currentTelemetry();
   let stopped: Promise<void> | undefined;
   return {
     metricsUrl,
