@@ -1,0 +1,163 @@
+/**
+ * `npm run demo`: a customer-support agent under a scripted provider outage, with live progress, a summary, and
+ * its telemetry on /metrics (and over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Anthropic from '@anthropic-ai/sdk';
+import { createMonitorHandler } from 'agent-resilience';
+import { startTelemetry } from 'agent-resilience/otel';
+import OpenAI from 'openai';
+import { type DemoSettings, HELP, parseSettings, UsageError } from './cli.js';
+import { FakeAnthropic } from './fake-anthropic.js';
+import { FakeOpenAI } from './fake-openai.js';
+import { Reporter } from './reporter.js';
+import { Schedule, seededRandom } from './scenario.js';
+import { createSupportAgent } from './support-agent.js';
+import { SupportTools } from './tools.js';
+import { Workload } from './workload.js';
+
+async function listenMonitor(settings: DemoSettings): Promise<{ url: string; close(): Promise<void> }> {
+  const token = process.env.AGENT_RESILIENCE_MONITOR_TOKEN;
+  const server = createServer(createMonitorHandler(token === undefined ? {} : { token }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', error =>
+      reject(
+        (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+          ? new UsageError(`--monitor-port ${settings.monitorPort} is already in use on ${settings.host}`)
+          : error,
+      ),
+    );
+    server.listen(settings.monitorPort, settings.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${settings.host}:${port}`,
+    close: () => new Promise(resolve => server.close(() => resolve())),
+  };
+}
+
+async function main(settings: DemoSettings): Promise<void> {
+  const telemetry = await startTelemetry({
+    serviceName: 'support-agent',
+    serviceVersion: '0.1.0',
+    prometheus: { host: settings.host, port: settings.metricsPort },
+  }).catch(error => {
+    throw /already in use/.test(String(error))
+      ? new UsageError(`--metrics-port ${settings.metricsPort} is already in use on ${settings.host}`)
+      : error;
+  });
+  const random = seededRandom(settings.seed);
+  const primary = new FakeOpenAI(random);
+  const backup = new FakeAnthropic(random);
+  await primary.start();
+  await backup.start();
+  const openai = new OpenAI({
+    apiKey: 'sk-demo-local-not-a-real-key',
+    baseURL: primary.baseURL,
+    maxRetries: 0,
+    timeout: 15_000,
+  });
+  const anthropic = new Anthropic({
+    apiKey: 'sk-ant-demo-local-not-a-real-key',
+    baseURL: backup.baseURL,
+    maxRetries: 0,
+  });
+  const schedule = new Schedule(settings.scenario, settings.durationMs);
+  let cycleStart = performance.now();
+  const elapsed = () => performance.now() - cycleStart;
+  let reporter: Reporter | undefined;
+  const support = createSupportAgent({
+    openai,
+    anthropic,
+    tools: new SupportTools(random),
+    primaryHealthUrl: primary.healthURL,
+    onPrimaryAttempt: () => reporter?.primaryAttempt(),
+    onPrimaryRetry: source => reporter?.retried(source),
+    onNotice: text => reporter?.event(text),
+  });
+  const monitor = await listenMonitor(settings);
+
+  console.log(
+    `agent-resilience demo: scenario "${settings.scenario}", ${settings.durationMs / 1000}s, ${settings.rate} questions/s, seed ${settings.seed}`,
+  );
+  console.log(`  metrics (Prometheus)  ${telemetry.metricsUrl}`);
+  console.log(
+    `  monitoring API        ${monitor.url}/health  ${monitor.url}/circuit-breakers  ${monitor.url}/retry-budgets  ${monitor.url}/recovery`,
+  );
+  console.log(
+    `  OTLP export           ${telemetry.otlpEnabled ? process.env.OTEL_EXPORTER_OTLP_ENDPOINT : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}`,
+  );
+  console.log(
+    '  dashboards            with the stack: docker compose up, then http://127.0.0.1:3000 (see docs/stack.md)',
+  );
+
+  let stopping = false;
+  const stop = new Promise<void>(resolve => {
+    process.once('SIGINT', () => {
+      stopping = true;
+      resolve();
+    });
+    process.once('SIGTERM', () => {
+      stopping = true;
+      resolve();
+    });
+  });
+  do {
+    cycleStart = performance.now();
+    reporter = new Reporter(support, elapsed);
+    const workload = new Workload(settings.rate, random, support, reporter);
+    let phaseIndex = -1;
+    const drive = async () => {
+      const { phase, index, progress } = schedule.at(elapsed());
+      const errorRate =
+        phase.mode === 'recovering' ? (phase.errorRate ?? 0) * (1 - progress) : (phase.errorRate ?? 0);
+      await primary.setMode(phase.mode, errorRate);
+      backup.overloadRate = phase.backupOverload ?? 0.02;
+      if (index !== phaseIndex) {
+        phaseIndex = index;
+        reporter?.enterPhase(phase.name, phase.narration);
+      }
+    };
+    await drive();
+    workload.start();
+    const driver = setInterval(() => void drive(), 250);
+    const ticker = settings.quiet
+      ? undefined
+      : setInterval(() => reporter?.tick(workload.ratePerSecond()), 1_000);
+    await Promise.race([new Promise(resolve => setTimeout(resolve, settings.durationMs)), stop]);
+    clearInterval(driver);
+    if (ticker !== undefined) clearInterval(ticker);
+    await workload.stop(15_000);
+    console.log(
+      `\nSummary of scenario "${settings.scenario}" (seed ${settings.seed}):\n${reporter.summary()}`,
+    );
+    console.log(
+      `Primary provider answered: ${JSON.stringify(primary.statuses)}; backup provider: ${JSON.stringify(backup.statuses)}`,
+    );
+    reporter.dispose();
+  } while (settings.loop && !stopping);
+
+  console.log(`\nMetrics stay at ${telemetry.metricsUrl} until exit. Done.`);
+  support.dispose();
+  await monitor.close();
+  await primary.stop();
+  await backup.stop();
+  await telemetry.shutdown();
+}
+
+let settings: DemoSettings | undefined;
+try {
+  settings = parseSettings(process.argv.slice(2));
+} catch (error) {
+  console.error(`error: ${(error as Error).message}\nRun with --help for the options.`);
+  process.exit(2);
+}
+if (settings === undefined) {
+  console.log(HELP);
+} else {
+  main(settings).catch(error => {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });
+}

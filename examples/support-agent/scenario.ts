@@ -1,0 +1,133 @@
+/**
+ * The fault schedule of the fake model provider: named phases, each a share of the run's duration, with what
+ * the provider does during it.
+ */
+
+/** What the primary provider does during a phase. */
+export type ProviderMode =
+  /** Answers normally. */
+  | 'healthy'
+  /** Answers 429 with Retry-After to a share of requests. */
+  | 'rate_limited'
+  /** Answers 503 "overloaded" to every request. */
+  | 'outage_503'
+  /** Stops listening: connections are refused. */
+  | 'outage_refused'
+  /** Back, with an error rate falling from `errorRate` to 0 over the phase. */
+  | 'recovering';
+
+export interface Phase {
+  readonly name: string;
+  readonly mode: ProviderMode;
+  /** Share of the run, in (0, 1]; the shares of a scenario add up to 1. */
+  readonly share: number;
+  /** For `rate_limited`: share of requests refused. For `recovering`: error rate at the start. */
+  readonly errorRate?: number;
+  /** Share of requests the backup provider answers 529 (it is overloaded while it absorbs the traffic). */
+  readonly backupOverload?: number;
+  /** What a viewer should notice, printed when the phase starts. */
+  readonly narration: string;
+}
+
+export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
+  outage: [
+    { name: 'healthy', mode: 'healthy', share: 0.15, narration: 'all calls answered by the primary model' },
+    {
+      name: 'rate-limited',
+      mode: 'rate_limited',
+      share: 0.15,
+      errorRate: 0.6,
+      narration: '429s with Retry-After: retries wait what the server asks',
+    },
+    {
+      name: 'outage (503)',
+      mode: 'outage_503',
+      share: 0.15,
+      backupOverload: 0.1,
+      narration:
+        'every call fails: the retry budget caps retries, the breaker opens, the backup model answers',
+    },
+    {
+      name: 'outage (refused)',
+      mode: 'outage_refused',
+      share: 0.13,
+      backupOverload: 0.35,
+      narration: 'connections refused (network errors); the backup is overloaded too: cached answers serve',
+    },
+    {
+      name: 'recovery',
+      mode: 'recovering',
+      share: 0.2,
+      errorRate: 0.15,
+      narration: 'provider back: probes close the breaker, the recovery ramp admits traffic gradually',
+    },
+    { name: 'healthy again', mode: 'healthy', share: 0.22, narration: 'full traffic to the primary model' },
+  ],
+  'rate-limits': [
+    { name: 'healthy', mode: 'healthy', share: 0.2, narration: 'all calls answered by the primary model' },
+    {
+      name: 'rate-limited',
+      mode: 'rate_limited',
+      share: 0.6,
+      errorRate: 0.7,
+      narration: 'sustained 429s: Retry-After waits, budget denials, fallbacks',
+    },
+    { name: 'healthy again', mode: 'healthy', share: 0.2, narration: 'limits lifted' },
+  ],
+  steady: [{ name: 'healthy', mode: 'healthy', share: 1, narration: 'a healthy provider: the baseline' }],
+};
+
+/** Phases of a scenario with their start and end times. */
+export class Schedule {
+  private readonly bounds: readonly {
+    readonly phase: Phase;
+    readonly startMs: number;
+    readonly endMs: number;
+  }[];
+
+  constructor(
+    readonly scenario: string,
+    readonly durationMs: number,
+  ) {
+    const phases = SCENARIOS[scenario];
+    if (phases === undefined) {
+      throw new RangeError(
+        `unknown scenario ${JSON.stringify(scenario)}; known: ${Object.keys(SCENARIOS).join(', ')}`,
+      );
+    }
+    let start = 0;
+    this.bounds = phases.map(phase => {
+      const end = start + phase.share * durationMs;
+      const bound = { phase, startMs: start, endMs: end };
+      start = end;
+      return bound;
+    });
+  }
+
+  /** The phase at `elapsedMs` into a cycle, and how far into it (0..1). */
+  at(elapsedMs: number): { readonly phase: Phase; readonly index: number; readonly progress: number } {
+    const t = Math.min(Math.max(0, elapsedMs), this.durationMs - 1);
+    const index = Math.max(
+      0,
+      this.bounds.findIndex(b => t >= b.startMs && t < b.endMs),
+    );
+    const b = this.bounds[index]!;
+    return { phase: b.phase, index, progress: (t - b.startMs) / (b.endMs - b.startMs) };
+  }
+
+  get phases(): readonly Phase[] {
+    return this.bounds.map(b => b.phase);
+  }
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same fault schedule. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
