@@ -1,20 +1,12 @@
 import type { Jitter } from '../policies/backoff.js';
+import { DEFAULT_FAILURE_CATEGORIES } from '../policies/circuit-breaker-options.js';
 import type { ErrorCategory } from '../semconv.js';
 
 /**
  * Categories that count toward the batch breaker by default: failures that say "the downstream (or our access to
  * it) is broken", not "this item is bad". Authentication is included: a revoked key fails every item.
  */
-const BREAKER_FAILURE_CATEGORIES: readonly ErrorCategory[] = Object.freeze([
-  'rate_limited',
-  'quota_exceeded',
-  'overloaded',
-  'server_error',
-  'timeout',
-  'network',
-  'authentication',
-  'unknown',
-]);
+const BREAKER_FAILURE_CATEGORIES: readonly ErrorCategory[] = DEFAULT_FAILURE_CATEGORIES;
 
 /** Defaults of {@link BatchRetryManagerOptions} and of the runner (pinned by a test). */
 export const BATCH_RETRY_DEFAULTS = Object.freeze({

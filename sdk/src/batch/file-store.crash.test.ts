@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../test-support/prng.js';
 import { readBatchAuditLog } from './audit-log.js';
 import { fileBatchStorePaths } from './file-store.js';
 import { parseBatchState } from './state.js';
-import { seededRandom } from './test-support/prng.js';
 import { spawnTsChild } from './test-support/spawn-child.js';
 import type { BatchState } from './types.js';
 

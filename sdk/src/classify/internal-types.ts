@@ -1,4 +1,4 @@
-import type { ErrorCategory, Severity } from '../semconv.js';
+import { ERROR_CATEGORIES, type ErrorCategory, type Severity } from '../semconv.js';
 
 /**
  * What one rule concludes about one error. Fields left unset come from the category defaults or from the
@@ -21,19 +21,6 @@ export interface Verdict {
 }
 
 /** The categories a nested error may bring to replace a heuristic verdict: all but `unknown` and `programming`. */
-export const REFINABLE: readonly ErrorCategory[] = [
-  'rate_limited',
-  'quota_exceeded',
-  'overloaded',
-  'server_error',
-  'timeout',
-  'network',
-  'authentication',
-  'validation',
-  'not_found',
-  'context_length_exceeded',
-  'content_filtered',
-  'cancelled',
-  'circuit_open',
-  'rejected',
-];
+export const REFINABLE: readonly ErrorCategory[] = ERROR_CATEGORIES.filter(
+  c => c !== 'unknown' && c !== 'programming',
+);

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../test-support/prng.js';
 import { createRecoveryManager } from './create-recovery-manager.js';
 import type { RampOptions } from './traffic-ramp.js';
-
-/** mulberry32: a small seeded PRNG, so the admitted shares are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CALLS = 10_000;
 
@@ -24,7 +13,7 @@ function admittedShares(ramp: RampOptions, times: readonly number[], seed: numbe
     ramp,
     failureThreshold: 1,
     successThreshold: 1,
-    random: seeded(seed),
+    random: seededRandom(seed),
     now: () => t,
   });
   manager.recordFailure();
