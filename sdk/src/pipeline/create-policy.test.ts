@@ -218,6 +218,25 @@ describe('createPolicy behaviour', () => {
     }
   });
 
+  it('a tracer that throws never changes the outcome of a call', async () => {
+    const { trace } = await import('@opentelemetry/api');
+    const thrower = () => {
+      throw new Error('tracer exploded');
+    };
+    trace.setGlobalTracerProvider({
+      getTracer: () => ({ startSpan: thrower, startActiveSpan: thrower }),
+    } as never);
+    try {
+      const policy = createPolicy('p', { registry: null, retry: { maxRetries: 1, initialDelayMs: 0 } });
+      await expect(policy.execute(() => 'ok')).resolves.toBe('ok');
+      await expect(policy.execute(() => Promise.reject(httpError(400)))).rejects.toMatchObject({
+        reason: 'non_retryable',
+      });
+    } finally {
+      trace.disable();
+    }
+  });
+
   it('registers by name, refuses duplicates and frees the name on dispose', () => {
     const registry = new PolicyRegistry();
     const first = createPolicy('dup', { registry, circuitBreaker: {} });

@@ -1,4 +1,4 @@
-import type { Span } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import { context, SpanKind as Kind, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import {
   EventEmitter,
@@ -23,7 +23,7 @@ import { ATTR_ERROR_TYPE, ATTR_RESILIENCE_OUTCOME, type Outcome } from '../semco
 import { AttributeCache } from '../telemetry/attributes.js';
 import { endSpan, recordSpanFailure } from '../telemetry/spans.js';
 import { currentTelemetry, type Telemetry } from '../telemetry/telemetry.js';
-import { safely } from '../util/safely.js';
+import { safely, safelyGet } from '../util/safely.js';
 import { failureOutcome } from './attempt.js';
 import { cachedClassifier } from './cached-classifier.js';
 import { CallContext, type Next, type PolicyRuntime, type ProtectedFn, type Stage } from './call-context.js';
@@ -174,19 +174,8 @@ export class ResiliencePolicy<F = never>
     let otelContext = context.active();
     let span: Span | undefined;
     if (telemetry.tracingEnabled) {
-      const s = opts?.span;
-      span = telemetry.tracer.startSpan(
-        s?.name ?? this.name,
-        {
-          kind: s?.kind ?? Kind.INTERNAL,
-          attributes:
-            s?.attributes === undefined
-              ? this.runtime.attributes.base
-              : { ...this.runtime.attributes.base, ...s.attributes },
-        },
-        otelContext,
-      );
-      otelContext = trace.setSpan(otelContext, span);
+      span = safelyGet('starting a call span', () => this.startSpan(telemetry, opts, otelContext), undefined);
+      if (span !== undefined) otelContext = trace.setSpan(otelContext, span);
     }
     const ctx = new CallContext(this.runtime, fn, opts, telemetry, span, otelContext);
     try {
@@ -202,6 +191,21 @@ export class ResiliencePolicy<F = never>
       this.finish(ctx, start, listening, error);
       throw error;
     }
+  }
+
+  private startSpan(telemetry: Telemetry, opts: ExecuteOptions | undefined, parent: Context): Span {
+    const s = opts?.span;
+    return telemetry.tracer.startSpan(
+      s?.name ?? this.name,
+      {
+        kind: s?.kind ?? Kind.INTERNAL,
+        attributes:
+          s?.attributes === undefined
+            ? this.runtime.attributes.base
+            : { ...this.runtime.attributes.base, ...s.attributes },
+      },
+      parent,
+    );
   }
 
   private finish(ctx: CallContext, start: number, listening: boolean, error: unknown): void {

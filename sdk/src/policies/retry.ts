@@ -61,7 +61,7 @@ export class RetryStage implements Stage {
     for (;;) {
       if (ctx.signal.aborted) throw this.stopOnAbort(ctx, ctx.signal.reason);
       ctx.attempts++;
-      const scope = beginAttempt(ctx);
+      const scope = safelyGet('starting an attempt span', () => beginAttempt(ctx), undefined);
       try {
         // A caller abort settles the attempt at once, even if the function ignores its signal.
         const value = await raceAbort(runInAttempt(ctx, scope, next), ctx.signal);
