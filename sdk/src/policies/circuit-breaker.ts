@@ -98,6 +98,7 @@ export class CircuitBreaker implements Stage, IDisposable {
     this.failureCategories = new Set(options.failureCategories ?? DEFAULT_FAILURE_CATEGORIES);
     this.build(options.initialState);
     this.current = STATE_NAMES[this.inner.state];
+    this.countTransition('closed', 'open', 0);
     this.gauge = gaugeHandle({
       observers: {
         circuitBreakerState: report => {
@@ -142,19 +143,26 @@ export class CircuitBreaker implements Stage, IDisposable {
     this.lastTransition = transition;
     this.stats.onTransition(transition);
     this.family.onTransition(to);
-    const telemetry = currentTelemetry();
-    if (telemetry.metricsEnabled) {
-      safely('recording a breaker transition', () =>
-        telemetry.instruments.circuitBreakerTransitions.add(
-          1,
-          this.attributes.get(`tr|${from}|${to}`, () => ({
-            [ATTR_RESILIENCE_CIRCUIT_BREAKER_PREVIOUS_STATE]: from,
-            [ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE]: to,
-          })),
-        ),
-      );
-    }
+    this.countTransition(from, to, 1);
     safely('circuit breaker onTransition listener', () => this.transitionEmitter.emit(transition));
+  }
+
+  /**
+   * Adds to the transitions counter. Called with 0 for closed → open at construction, so the series exists
+   * before the first opening and `increase()` in alerts sees that opening too.
+   */
+  private countTransition(from: CircuitStateName, to: CircuitStateName, value: number): void {
+    const telemetry = currentTelemetry();
+    if (!telemetry.metricsEnabled) return;
+    safely('recording a breaker transition', () =>
+      telemetry.instruments.circuitBreakerTransitions.add(
+        value,
+        this.attributes.get(`tr|${from}|${to}`, () => ({
+          [ATTR_RESILIENCE_CIRCUIT_BREAKER_PREVIOUS_STATE]: from,
+          [ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE]: to,
+        })),
+      ),
+    );
   }
 
   /** Current state. Open → half-open is evaluated lazily by cockatiel, on the next call after the wait. */
