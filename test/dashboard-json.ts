@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 export interface DatasourceRef {
   readonly type?: string;
@@ -78,4 +79,45 @@ export function variableReferences(text: string): string[] {
 export function readCommittedDashboards(dir: string): Map<string, string> {
   const files = readdirSync(dir).filter(f => f.endsWith('.json'));
   return new Map(files.sort().map(f => [f, readFileSync(join(dir, f), 'utf8')]));
+}
+
+/** A target expression of a dashboard panel, named for failure messages. */
+export interface DashboardTarget {
+  /** `<file> › <panel title> › <refId>` */
+  readonly source: string;
+  /** The expression as written, Grafana variables included. */
+  readonly expr: string;
+  readonly instant: boolean;
+}
+
+/** Every target of every data panel of a dashboard. */
+export function dashboardTargets(dashboard: DashboardJson, fileName: string): DashboardTarget[] {
+  return dataPanels(dashboard).flatMap(panel =>
+    (panel.targets ?? []).map(t => ({
+      source: `${fileName} › ${panel.title} › ${t.refId}`,
+      expr: t.expr ?? '',
+      instant: t.instant === true,
+    })),
+  );
+}
+
+interface ProvisionedDatasource {
+  readonly name: string;
+  readonly jsonData?: { readonly tracesToMetrics?: { readonly queries?: { name: string; query: string }[] } };
+}
+
+/**
+ * The trace-to-metrics queries of the provisioned datasources (`$$` is provisioning's escape of `$`, undone
+ * here; `$__tags` stays in place).
+ */
+export function datasourceQueries(datasourcesYaml: string): { source: string; expr: string }[] {
+  const provisioned = parse(readFileSync(datasourcesYaml, 'utf8')) as {
+    datasources: ProvisionedDatasource[];
+  };
+  return provisioned.datasources.flatMap(ds =>
+    (ds.jsonData?.tracesToMetrics?.queries ?? []).map(q => ({
+      source: `datasources.yaml › ${ds.name} › ${q.name}`,
+      expr: q.query.replaceAll('$$', '$'),
+    })),
+  );
 }

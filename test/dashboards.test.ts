@@ -30,15 +30,15 @@
  * explicit, unique refIds; panels inside the 24-column grid; every series, label and closed label value exists
  * in the telemetry contract; no `le` matcher.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { DASHBOARDS_DIR, renderDashboards } from '../dashboards/src/index.js';
 import {
   type DashboardJson,
+  dashboardTargets,
   dataPanels,
+  datasourceQueries,
   readCommittedDashboards,
   variableReferences,
   variables,
@@ -62,35 +62,10 @@ const COUNTER_READERS = new Set(['rate', 'irate', 'increase']);
 const TEMPLATED_UID = '${datasource}';
 const TEMPLATED_DATASOURCE = { type: 'prometheus', uid: TEMPLATED_UID };
 
-interface TargetRef extends NamedExpression {
-  readonly instant: boolean;
-}
-
-function targetsOf(dashboard: DashboardJson, fileName: string): TargetRef[] {
-  return dataPanels(dashboard).flatMap(panel =>
-    (panel.targets ?? []).map(t => ({
-      source: `${fileName} › ${panel.title} › ${t.refId}`,
-      expr: t.expr ?? '',
-      instant: t.instant === true,
-    })),
-  );
-}
-
-/** Trace-to-metrics queries of the provisioned Jaeger datasource (`$$` is provisioning's escape of `$`). */
-interface ProvisionedDatasource {
-  readonly name: string;
-  readonly jsonData?: { readonly tracesToMetrics?: { readonly queries?: { name: string; query: string }[] } };
-}
-const provisioned = parse(
-  readFileSync(join(REPO_ROOT, 'dashboards/grafana/provisioning/datasources/datasources.yaml'), 'utf8'),
-) as { datasources: ProvisionedDatasource[] };
-const datasourceQueries: NamedExpression[] = provisioned.datasources.flatMap(ds =>
-  (ds.jsonData?.tracesToMetrics?.queries ?? []).map(q => ({
-    source: `datasources.yaml › ${ds.name} › ${q.name}`,
-    expr: substituteGrafanaVariables(q.query.replaceAll('$$', '$')),
-  })),
-);
-const allTargets = [...dashboards.flatMap(d => targetsOf(d.json, d.fileName)), ...datasourceQueries];
+const datasourceTargets: NamedExpression[] = datasourceQueries(
+  join(REPO_ROOT, 'dashboards/grafana/provisioning/datasources/datasources.yaml'),
+).map(q => ({ source: q.source, expr: substituteGrafanaVariables(q.expr) }));
+const allTargets = [...dashboards.flatMap(d => dashboardTargets(d.json, d.fileName)), ...datasourceTargets];
 
 describe('generated dashboards', () => {
   it('are up to date: `npm run dashboards` would not change the committed JSON', () => {
@@ -117,7 +92,7 @@ describe.each(dashboards)('$fileName', ({ fileName, json }) => {
   const vars = variables(json);
   const queryVars = vars.filter(v => v.type === 'query');
   const panels = dataPanels(json);
-  const targets = targetsOf(json, fileName);
+  const targets = dashboardTargets(json, fileName);
 
   it('has a kebab-case uid equal to its file name and is read-only', () => {
     expect(`${json.uid}.json`).toBe(fileName);
@@ -238,8 +213,8 @@ describe.each(dashboards)('$fileName', ({ fileName, json }) => {
 
 describe('provisioned datasources', () => {
   it('link traces to metrics with queries on the telemetry contract', () => {
-    expect(datasourceQueries.length).toBeGreaterThan(0);
-    for (const q of datasourceQueries) expect(contractViolations(q.expr, names), q.source).toEqual([]);
+    expect(datasourceTargets.length).toBeGreaterThan(0);
+    for (const q of datasourceTargets) expect(contractViolations(q.expr, names), q.source).toEqual([]);
   });
 });
 

@@ -14,14 +14,36 @@ export interface NamedExpression {
   readonly expr: string;
 }
 
+/** Values for Grafana's macros and template variables (durations in PromQL syntax). */
+export interface GrafanaValues {
+  readonly rateInterval: string;
+  readonly interval: string;
+  readonly range: string;
+  /** Replaces `$__tags` (a list of label matchers) in trace-to-metrics queries. */
+  readonly tags: string;
+  /** Replaces every template variable (`$service`, `${policy}`…): a regex, e.g. a variable's "All" value. */
+  readonly variable: string;
+}
+
+const SYNTAX_CHECK_VALUES: GrafanaValues = {
+  rateInterval: '1m',
+  interval: '1m',
+  range: '1h',
+  tags: 'service_name="example"',
+  variable: '.*',
+};
+
 /** Replaces Grafana's macros and template variables so that the expression is plain PromQL. */
-export function substituteGrafanaVariables(expr: string): string {
+export function substituteGrafanaVariables(
+  expr: string,
+  values: GrafanaValues = SYNTAX_CHECK_VALUES,
+): string {
   return expr
-    .replaceAll('$__rate_interval', '1m')
-    .replaceAll('$__interval', '1m')
-    .replaceAll('$__range', '1h')
-    .replaceAll('$__tags', 'service_name="example"')
-    .replace(/\$\{\w+\}|\$\w+/g, '.*');
+    .replaceAll('$__rate_interval', values.rateInterval)
+    .replaceAll('$__interval', values.interval)
+    .replaceAll('$__range', values.range)
+    .replaceAll('$__tags', values.tags)
+    .replace(/\$\{\w+\}|\$\w+/g, values.variable);
 }
 
 /** Runs `promtool check rules` over all expressions at once; on failure the output names the bad rule. */

@@ -1,14 +1,13 @@
 /**
- * Locates the Prometheus and Alertmanager command-line tools the stack tests run (`promtool`, `amtool`). A
- * missing binary makes those tests fail with install instructions, unless AGENT_RESILIENCE_SKIP_STACK_BINARIES=1,
- * in which case they are skipped with a warning. CI installs them.
+ * Locates the Prometheus and Alertmanager binaries the stack tests run (`promtool`, `amtool`, and the servers
+ * `prometheus` and `prometheus-alertmanager` for the end-to-end test). A missing binary makes those tests fail
+ * with install instructions, unless AGENT_RESILIENCE_SKIP_STACK_BINARIES=1, in which case they are skipped with a
+ * warning. CI installs them.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findOnPath, INSTALL_HINT } from '../scripts/stack/binaries.js';
 
 export const SKIP_ENV = 'AGENT_RESILIENCE_SKIP_STACK_BINARIES';
-const INSTALL_HINT = 'apt-get install -y prometheus prometheus-alertmanager';
 
 export interface StackBinary {
   readonly name: string;
@@ -18,22 +17,12 @@ export interface StackBinary {
   readonly skip: boolean;
 }
 
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
+export type StackBinaryName = 'promtool' | 'amtool' | 'prometheus' | 'prometheus-alertmanager';
 
-export function stackBinary(name: 'promtool' | 'amtool'): StackBinary {
-  const path = findOnPath(name);
+export function stackBinary(name: StackBinaryName): StackBinary {
+  // Upstream tarballs name the Alertmanager server `alertmanager`; Debian's package `prometheus-alertmanager`.
+  const path =
+    findOnPath(name) ?? (name === 'prometheus-alertmanager' ? findOnPath('alertmanager') : undefined);
   const skip = path === undefined && process.env[SKIP_ENV] === '1';
   if (skip) console.warn(`SKIPPING the tests that need \`${name}\`: it is not on PATH and ${SKIP_ENV}=1.`);
   return { name, path, skip };

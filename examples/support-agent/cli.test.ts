@@ -23,7 +23,10 @@ describe('demo command line', () => {
   it.each([
     [['--metrics-port', '70000'], '--metrics-port must be a number in [0, 65535], got "70000"'],
     [['--monitor-port', 'abc'], '--monitor-port must be a number in [0, 65535], got "abc"'],
-    [['--scenario', 'meltdown'], '--scenario must be one of outage, rate-limits, steady, got "meltdown"'],
+    [
+      ['--scenario', 'meltdown'],
+      '--scenario must be one of outage, rate-limits, steady, incident, got "meltdown"',
+    ],
     [['--duration', '5'], '--duration must be a number in [10, 86400], got "5"'],
     [
       ['--metrics-port', '9000', '--monitor-port', '9000'],

@@ -12,7 +12,7 @@ import { type DemoSettings, HELP, parseSettings, UsageError } from './cli.js';
 import { FakeAnthropic } from './fake-anthropic.js';
 import { FakeOpenAI } from './fake-openai.js';
 import { Reporter } from './reporter.js';
-import { Schedule, seededRandom } from './scenario.js';
+import { ORDER_FAILURE_RATE, Schedule, seededRandom } from './scenario.js';
 import { createSupportAgent } from './support-agent.js';
 import { SupportTools } from './tools.js';
 import { Workload } from './workload.js';
@@ -67,10 +67,11 @@ async function main(settings: DemoSettings): Promise<void> {
   let cycleStart = performance.now();
   const elapsed = () => performance.now() - cycleStart;
   let reporter: Reporter | undefined;
+  const tools = new SupportTools(random);
   const support = createSupportAgent({
     openai,
     anthropic,
-    tools: new SupportTools(random),
+    tools,
     primaryHealthUrl: primary.healthURL,
     onPrimaryAttempt: () => reporter?.primaryAttempt(),
     onPrimaryRetry: source => reporter?.retried(source),
@@ -114,6 +115,7 @@ async function main(settings: DemoSettings): Promise<void> {
         phase.mode === 'recovering' ? (phase.errorRate ?? 0) * (1 - progress) : (phase.errorRate ?? 0);
       await primary.setMode(phase.mode, errorRate);
       backup.overloadRate = phase.backupOverload ?? 0.02;
+      tools.orderFailureRate = phase.orderFailureRate ?? ORDER_FAILURE_RATE;
       if (index !== phaseIndex) {
         phaseIndex = index;
         reporter?.enterPhase(phase.name, phase.narration);
@@ -125,7 +127,12 @@ async function main(settings: DemoSettings): Promise<void> {
     const ticker = settings.quiet
       ? undefined
       : setInterval(() => reporter?.tick(workload.ratePerSecond()), 1_000);
-    await Promise.race([new Promise(resolve => setTimeout(resolve, settings.durationMs)), stop]);
+    let cycleTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise(resolve => (cycleTimer = setTimeout(resolve, settings.durationMs))),
+      stop,
+    ]);
+    clearTimeout(cycleTimer); // else a Ctrl-C keeps the process alive until the cycle would have ended
     clearInterval(driver);
     if (ticker !== undefined) clearInterval(ticker);
     await workload.stop(15_000);

@@ -25,9 +25,14 @@ export interface Phase {
   readonly errorRate?: number;
   /** Share of requests the backup provider answers 529 (it is overloaded while it absorbs the traffic). */
   readonly backupOverload?: number;
+  /** Share of order look-ups the orders service fails with 503 (default {@link ORDER_FAILURE_RATE}). */
+  readonly orderFailureRate?: number;
   /** What a viewer should notice, printed when the phase starts. */
   readonly narration: string;
 }
+
+/** Share of order look-ups that fail with 503 outside phases that set `orderFailureRate`. */
+export const ORDER_FAILURE_RATE = 0.05;
 
 export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
   outage: [
@@ -75,6 +80,44 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
     { name: 'healthy again', mode: 'healthy', share: 0.2, narration: 'limits lifted' },
   ],
   steady: [{ name: 'healthy', mode: 'healthy', share: 1, narration: 'a healthy provider: the baseline' }],
+  // For the alerting path (npm run stack, test/stack.e2e.test.ts): at --duration 150 the outage lasts 84 s, so
+  // the breaker stays open past the 1-minute `for` of the ResilienceCircuitOpen alert, then recovers.
+  incident: [
+    { name: 'healthy', mode: 'healthy', share: 0.06, narration: 'all calls answered by the primary model' },
+    {
+      name: 'rate-limited',
+      mode: 'rate_limited',
+      share: 0.08,
+      errorRate: 0.6,
+      narration: '429s with Retry-After: retries wait what the server asks',
+    },
+    {
+      name: 'outage (503)',
+      mode: 'outage_503',
+      share: 0.36,
+      backupOverload: 0.1,
+      narration:
+        'a long outage: the breaker opens and stays open until the provider is back (alert after 1 min)',
+    },
+    {
+      name: 'outage (refused)',
+      mode: 'outage_refused',
+      share: 0.2,
+      backupOverload: 0.35,
+      orderFailureRate: 0.6,
+      narration:
+        'connections refused; the orders service fails too: tool retries, run-level retries, failed runs',
+    },
+    {
+      name: 'recovery',
+      mode: 'recovering',
+      share: 0.14,
+      errorRate: 0.15,
+      narration:
+        'provider back: probes close the breaker (the alert resolves), the ramp admits traffic gradually',
+    },
+    { name: 'healthy again', mode: 'healthy', share: 0.16, narration: 'full traffic to the primary model' },
+  ],
 };
 
 /** Phases of a scenario with their start and end times. */

@@ -4,6 +4,8 @@
  * know every order (404: not retried).
  */
 
+import { ORDER_FAILURE_RATE } from './scenario.js';
+
 export interface Article {
   readonly id: string;
   readonly title: string;
@@ -35,6 +37,9 @@ const connectionReset = (): Error =>
   Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
 
 export class SupportTools {
+  /** Share of order look-ups that fail with 503 (the scenario raises it during an incident). */
+  orderFailureRate = ORDER_FAILURE_RATE;
+
   constructor(private readonly random: () => number) {}
 
   /** Searches the knowledge base: 8 % of calls hang for 2 s (past the 800 ms attempt timeout), 3 % reset. */
@@ -45,10 +50,11 @@ export class SupportTools {
     return ARTICLES.filter(a => a.keywords.test(query)).map(({ id, title }) => ({ id, title }));
   }
 
-  /** Looks up an order: 5 % of calls fail with 503; orders ending in 9 do not exist (404). */
+  /** Looks up an order: `orderFailureRate` of calls (5 %) fail with 503; orders ending in 9 do not exist (404). */
   async lookupOrder(orderId: string, signal: AbortSignal): Promise<{ id: string; status: string }> {
     await abortable(20 + this.random() * 60, signal);
-    if (this.random() < 0.05) throw Object.assign(new Error('orders service unavailable'), { status: 503 });
+    if (this.random() < this.orderFailureRate)
+      throw Object.assign(new Error('orders service unavailable'), { status: 503 });
     if (orderId.endsWith('9')) throw Object.assign(new Error(`order ${orderId} not found`), { status: 404 });
     return { id: orderId, status: this.random() < 0.5 ? 'shipped' : 'processing' };
   }

@@ -52,9 +52,11 @@ export class Workload {
   /** Stops asking and waits (at most `timeoutMs`) for the calls in flight. */
   async stop(timeoutMs: number): Promise<void> {
     clearInterval(this.timer);
+    let timeout: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.inFlight]),
-      new Promise(resolve => setTimeout(resolve, timeoutMs)),
+      new Promise(resolve => (timeout = setTimeout(resolve, timeoutMs))),
     ]);
+    clearTimeout(timeout); // a pending timer would keep the process alive after the demo is done
   }
 }
