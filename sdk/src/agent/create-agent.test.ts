@@ -42,7 +42,6 @@ describe('agent GenAI telemetry', () => {
     expect(answer).toBe('refunds take 5 days (gpt-4o-mini-2024-07-18)');
 
     const invoke = otel.span('invoke_agent support');
-    const attempt = otel.span('agent.support attempt');
     const tool = otel.span('execute_tool search');
     const chat = otel.span('chat gpt-4o-mini');
     expect(invoke.kind).toBe(SpanKind.INTERNAL);
@@ -52,10 +51,11 @@ describe('agent GenAI telemetry', () => {
       [ATTR_GEN_AI_PROVIDER_NAME]: 'openai',
       'gen_ai.conversation.id': 'thread-1',
     });
-    expect(attempt.parentSpanContext?.spanId).toBe(invoke.spanContext().spanId);
-    expect(typeof attempt.attributes[ATTR_RESILIENCE_AGENT_RUN_ID]).toBe('string');
-    expect(tool.parentSpanContext?.spanId).toBe(attempt.spanContext().spanId);
-    expect(chat.parentSpanContext?.spanId).toBe(attempt.spanContext().spanId);
+    // A run that needs one attempt has no attempt span: tool and model spans nest under invoke_agent.
+    expect(otel.spans().some(s => s.name === 'agent.support attempt')).toBe(false);
+    expect(typeof invoke.attributes[ATTR_RESILIENCE_AGENT_RUN_ID]).toBe('string');
+    expect(tool.parentSpanContext?.spanId).toBe(invoke.spanContext().spanId);
+    expect(chat.parentSpanContext?.spanId).toBe(invoke.spanContext().spanId);
     expect(tool.attributes).toMatchObject({
       [ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
       [ATTR_GEN_AI_TOOL_NAME]: 'search',

@@ -1,5 +1,5 @@
 import type { Attributes, Context, Span } from '@opentelemetry/api';
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { context, diag, SpanKind, trace } from '@opentelemetry/api';
 import type { ClassifiedError } from '../classify/types.js';
 import { ResilienceTimeoutError } from '../errors/signals.js';
 import {
@@ -76,6 +76,7 @@ function recordAttemptFailure(ctx: CallContext, classified: ClassifiedError, sta
 }
 
 function attemptSpanAttributes(ctx: CallContext): Attributes {
+  if (ctx.attempt === 0) return ctx.runtime.hot.originalAttemptSpan;
   return {
     ...ctx.runtime.attributes.base,
     [ATTR_RESILIENCE_ATTEMPT_NUMBER]: ctx.attempt,
@@ -85,7 +86,7 @@ function attemptSpanAttributes(ctx: CallContext): Attributes {
 
 /** Telemetry of one running attempt. */
 export interface AttemptScope {
-  /** `performance.now()` at the start, when metrics are enabled. */
+  /** `performance.now()` at the start. */
   readonly start: number;
   /** The attempt's span, when the call span is recording. */
   readonly span: Span | undefined;
@@ -94,15 +95,18 @@ export interface AttemptScope {
 }
 
 /**
- * Starts an attempt's telemetry: a child span of the call span (when recording) and the clock for the
- * attempt-duration histogram. Returns undefined when nothing observes the call (no SDK, no listener).
+ * Starts an attempt's telemetry: the clock for the attempt-duration histogram and, when the call span is
+ * recording, a child span. With `attemptSpans: 'retries'` (the default) the original attempt gets no span up
+ * front: a call that needs one attempt is fully described by its call span, and if it is retried the original
+ * attempt's span is recorded afterwards ({@link recordOriginalAttemptSpan}), with its real start and end.
+ * Returns undefined when nothing observes the call (no SDK).
  */
 export function beginAttempt(ctx: CallContext): AttemptScope | undefined {
   const { telemetry } = ctx;
   const recording = ctx.callSpan?.isRecording() === true;
   if (!telemetry.metricsEnabled && !recording) return undefined;
   let span: Span | undefined;
-  if (recording) {
+  if (recording && (ctx.attempt > 0 || ctx.runtime.attemptSpans === 'always')) {
     span = telemetry.tracer.startSpan(
       attemptSpanName(ctx.runtime.name),
       { kind: SpanKind.INTERNAL, attributes: attemptSpanAttributes(ctx) },
@@ -111,7 +115,7 @@ export function beginAttempt(ctx: CallContext): AttemptScope | undefined {
   }
   ctx.attemptSpan = span;
   return {
-    start: telemetry.metricsEnabled ? performance.now() : 0,
+    start: performance.now(),
     span,
     context: span === undefined ? undefined : trace.setSpan(ctx.otelContext, span),
   };
@@ -129,16 +133,14 @@ export function endAttempt(
   const { telemetry } = ctx;
   if (telemetry.metricsEnabled) {
     if (failure === undefined) {
-      const kind = ctx.attempt === 0 ? 'original' : 'retry';
-      safely('recording an attempt', () =>
+      try {
         telemetry.instruments.attemptDuration.record(
           (performance.now() - scope.start) / 1000,
-          ctx.runtime.attributes.get(`a|${kind}|success`, () => ({
-            [ATTR_RESILIENCE_ATTEMPT_KIND]: kind,
-            [ATTR_RESILIENCE_OUTCOME]: 'success',
-          })),
-        ),
-      );
+          ctx.runtime.hot.attemptSuccess[ctx.attempt === 0 ? 0 : 1],
+        );
+      } catch (error) {
+        diag.error('agent-resilience: recording an attempt failed', error);
+      }
     } else {
       safely('recording an attempt failure', () => recordAttemptFailure(ctx, failure, scope.start));
     }
@@ -146,6 +148,27 @@ export function endAttempt(
   if (failure !== undefined) recordSpanFailure(scope.span, failure, failure.category !== 'cancelled');
   endSpan(scope.span);
   ctx.attemptSpan = undefined;
+}
+
+/**
+ * Records the span of an original attempt that ran without one (see {@link beginAttempt}) once the call is
+ * retried: same parent, start and end time as the attempt had, with its failure.
+ */
+export function recordOriginalAttemptSpan(
+  ctx: CallContext,
+  scope: AttemptScope,
+  failure: ClassifiedError,
+): void {
+  if (scope.span !== undefined || ctx.callSpan?.isRecording() !== true) return;
+  safely('recording an attempt span', () => {
+    const span = ctx.telemetry.tracer.startSpan(
+      attemptSpanName(ctx.runtime.name),
+      { kind: SpanKind.INTERNAL, attributes: ctx.runtime.hot.originalAttemptSpan, startTime: scope.start },
+      ctx.otelContext,
+    );
+    recordSpanFailure(span, failure, failure.category !== 'cancelled');
+    span.end();
+  });
 }
 
 /** Runs the rest of the pipeline for the current attempt, inside the attempt span's context when there is one. */

@@ -3,6 +3,7 @@ import type { ClassifiedError, Classifier } from '../classify/types.js';
 import type { RetryInfo } from '../policies/retry-options.js';
 import type { FallbackKind } from '../semconv.js';
 import type { AttributeCache } from '../telemetry/attributes.js';
+import type { HotAttributes } from '../telemetry/hot-attributes.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { NEVER_ABORTED } from '../util/abort.js';
 import type { ExecuteOptions } from './execute-options.js';
@@ -22,6 +23,10 @@ export type ProtectedFn<T> = (input: AttemptInput) => PromiseLike<T> | T;
 export interface PolicyRuntime {
   readonly name: string;
   readonly attributes: AttributeCache;
+  /** Prebuilt attribute sets of the success path. */
+  readonly hot: HotAttributes;
+  /** Which attempts get a span up front (see `PolicyOptions.attemptSpans`). */
+  readonly attemptSpans: 'retries' | 'always';
   /** The policy's classifier, cached per error object. */
   readonly classify: Classifier;
 }
@@ -62,6 +67,8 @@ export class CallContext {
   readonly cacheKey: string | undefined;
   /** The caller's own signal (NEVER_ABORTED when none was given). */
   readonly callerSignal: AbortSignal;
+  /** Whether an OTel SDK records anything (metrics or a call span); false on the fast path. */
+  readonly observed: boolean;
 
   constructor(
     readonly runtime: PolicyRuntime,
@@ -74,6 +81,7 @@ export class CallContext {
     readonly otelContext: Context,
   ) {
     this.callerSignal = options?.signal ?? NEVER_ABORTED;
+    this.observed = telemetry.metricsEnabled || callSpan !== undefined;
     this.signal = this.callerSignal;
     this.attemptSignal = this.callerSignal;
     this.cacheKey = options?.cacheKey;

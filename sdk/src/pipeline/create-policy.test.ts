@@ -1,4 +1,5 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { handleAll, retry, wrap } from 'cockatiel';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCircuitBreaker } from '../policies/create-circuit-breaker.js';
@@ -36,8 +37,14 @@ describe('createPolicy telemetry', () => {
     await otel.uninstall();
   });
 
-  it('reports a successful call as one call span with one attempt child and duration histograms', async () => {
+  it('reports a call that needs one attempt as a single call span (no attempt span by default)', async () => {
     const policy = createPolicy('llm.chat', { registry: null, retry: {} });
+    await expect(policy.execute(() => 'hi')).resolves.toBe('hi');
+    expect(otel.spans().map(s => s.name)).toEqual(['llm.chat']);
+  });
+
+  it('reports a successful call as one call span with one attempt child and duration histograms', async () => {
+    const policy = createPolicy('llm.chat', { registry: null, retry: {}, attemptSpans: 'always' });
     await expect(policy.execute(() => 'hi')).resolves.toBe('hi');
 
     const call = otel.span('llm.chat');
@@ -103,6 +110,7 @@ describe('createPolicy telemetry', () => {
           Number(b.attributes[ATTR_RESILIENCE_ATTEMPT_NUMBER]),
       );
     expect(failed?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(failed?.parentSpanContext?.spanId).toBe(call.spanContext().spanId);
     expect(failed?.attributes[ATTR_ERROR_TYPE]).toBe('503');
     const exception = failed?.events.find(e => e.name === 'exception');
     expect(String(exception?.attributes?.['exception.message'])).not.toContain(
@@ -128,6 +136,26 @@ describe('createPolicy telemetry', () => {
     const delay = await otel.points(METRIC_RETRY_DELAY);
     expect(delay[0]).toMatchObject({ value: 1, sum: 0.01 });
     expect(await otel.total(METRIC_CALL_DURATION, { [ATTR_RESILIENCE_OUTCOME]: 'success' })).toBe(1);
+  });
+
+  it('records the original attempt span of a retried call afterwards, with its real start and end', async () => {
+    const { fn } = failThenSucceed([httpError(503)], 'ok');
+    const policy = createPolicy('llm.chat', { registry: null, retry: { initialDelayMs: 5, jitter: 'none' } });
+    await policy.execute(async input => {
+      await new Promise(resolve => setTimeout(resolve, 5));
+      return fn(input);
+    });
+    const call = otel.span('llm.chat');
+    const [original, retry] = otel
+      .spans()
+      .filter(s => s.name === 'llm.chat attempt')
+      .sort((a, b) => hrTimeToMilliseconds(a.startTime) - hrTimeToMilliseconds(b.startTime));
+    const ms = hrTimeToMilliseconds;
+    expect(original?.attributes[ATTR_RESILIENCE_ATTEMPT_NUMBER]).toBe(0);
+    expect(original?.parentSpanContext?.spanId).toBe(call.spanContext().spanId);
+    expect(ms(original!.startTime)).toBeGreaterThanOrEqual(ms(call.startTime) - 1);
+    expect(ms(original!.endTime) - ms(original!.startTime)).toBeGreaterThanOrEqual(4);
+    expect(ms(original!.endTime)).toBeLessThanOrEqual(ms(retry!.startTime) + 1);
   });
 
   it('marks a finally failed call span ERROR with error.type and counts the give-up reason', async () => {

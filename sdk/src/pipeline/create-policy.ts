@@ -1,5 +1,5 @@
 import type { Context, Span } from '@opentelemetry/api';
-import { context, SpanKind as Kind, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { context, diag, SpanKind as Kind, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import {
   EventEmitter,
   type IDefaultPolicyContext,
@@ -21,6 +21,7 @@ import { RetryStage } from '../policies/retry.js';
 import { AttemptTimeoutStage, TotalTimeoutStage } from '../policies/timeout.js';
 import { ATTR_ERROR_TYPE, ATTR_RESILIENCE_OUTCOME, type Outcome } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
+import { HotAttributes } from '../telemetry/hot-attributes.js';
 import { endSpan, recordSpanFailure } from '../telemetry/spans.js';
 import { currentTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 import { safely, safelyGet } from '../util/safely.js';
@@ -79,7 +80,13 @@ export class ResiliencePolicy<F = never>
     const resolved = resolvePolicyOptions<F>(name, options);
     this.name = name;
     const classify = cachedClassifier(resolved.classifier ?? classifyError);
-    this.runtime = { name, attributes: new AttributeCache(name), classify };
+    this.runtime = {
+      name,
+      attributes: new AttributeCache(name),
+      hot: new HotAttributes(name),
+      attemptSpans: resolved.attemptSpans ?? 'retries',
+      classify,
+    };
     const registry = resolved.registry === undefined ? defaultRegistry : resolved.registry;
 
     const cb = resolved.circuitBreaker;
@@ -222,7 +229,16 @@ export class ResiliencePolicy<F = never>
           ? 'success'
           : 'fallback'
         : failureOutcome(classified);
-    if (telemetry.metricsEnabled) {
+    if (telemetry.metricsEnabled && outcome === 'success') {
+      try {
+        telemetry.instruments.callDuration.record(
+          (performance.now() - start) / 1000,
+          this.runtime.hot.callSuccess,
+        );
+      } catch (recordError) {
+        diag.error('agent-resilience: recording a call failed', recordError);
+      }
+    } else if (telemetry.metricsEnabled) {
       safely('recording a call', () => {
         const duration = (performance.now() - start) / 1000;
         const errorType =

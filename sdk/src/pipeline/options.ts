@@ -33,6 +33,12 @@ export interface PolicyOptions<F = never> extends LoadPolicyOptions {
   readonly fallback?: FallbackSpec<F> | readonly FallbackSpec<F>[];
   /** Registry the policy (and its inline breaker) joins; `null` for none. @default defaultRegistry */
   readonly registry?: PolicyRegistry | null;
+  /**
+   * Which attempts get a child span of the call span. `retries`: attempts of calls that are retried (a call that
+   * needs one attempt is described by its call span alone, halving span volume); `always`: every attempt.
+   * @default 'retries'
+   */
+  readonly attemptSpans?: 'retries' | 'always';
 }
 
 /** Validated options with the retry settings resolved. */
@@ -49,6 +55,7 @@ const KEYS = [
   'bulkhead',
   'fallback',
   'registry',
+  'attemptSpans',
   ...LOAD_POLICY_KEYS,
 ] as const;
 
@@ -61,6 +68,7 @@ export function resolvePolicyOptions<F>(name: unknown, options: unknown): Resolv
   v.name('name', name);
   const o = v.object('options', options, KEYS);
   v.func('classifier', o.classifier);
+  v.oneOf('attemptSpans', o.attemptSpans, ['retries', 'always']);
   const retryConfig = o.retry === undefined ? undefined : resolveRetryOptions(v, 'retry', o.retry);
   if (o.circuitBreaker !== undefined && !(o.circuitBreaker instanceof CircuitBreaker)) {
     checkCircuitBreakerOptions(v, 'circuitBreaker', o.circuitBreaker);

@@ -208,7 +208,7 @@ export class CircuitBreaker implements Stage, IDisposable {
 
   /** Runs `fn` through the breaker (usable on its own or as a pipeline stage). */
   execute<T>(fn: (input: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
-    return this.through(innerSignal => fn({ signal: innerSignal }), signal, undefined) as Promise<T>;
+    return this.through(fn, signal, undefined) as Promise<T>;
   }
 
   run(ctx: CallContext, next: Next): Promise<unknown> {
@@ -217,24 +217,24 @@ export class CircuitBreaker implements Stage, IDisposable {
 
   /** Runs through the ancestors first: an open parent rejects before this breaker is touched. */
   private through(
-    fn: (signal: AbortSignal) => unknown,
+    fn: (input: { signal: AbortSignal }) => unknown,
     signal: AbortSignal | undefined,
     ctx: CallContext | undefined,
   ): Promise<unknown> {
     const parent = this.family.parent;
     if (parent === undefined) return this.guard(fn, signal, ctx);
-    return parent.through(s => this.guard(fn, s, ctx), signal, ctx);
+    return parent.through(input => this.guard(fn, input.signal, ctx), signal, ctx);
   }
 
   private async guard(
-    fn: (signal: AbortSignal) => unknown,
+    fn: (input: { signal: AbortSignal }) => unknown,
     signal: AbortSignal | undefined,
     ctx: CallContext | undefined,
   ): Promise<unknown> {
     const seen = this.transitions;
     this.stats.onCall();
     try {
-      const value = await this.inner.execute(({ signal: s }) => fn(s), signal);
+      const value = await this.inner.execute(fn, signal);
       this.stats.onSuccess();
       return value;
     } catch (error) {

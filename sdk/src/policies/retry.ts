@@ -5,6 +5,7 @@ import {
   classifyCancellation,
   classifyFailure,
   endAttempt,
+  recordOriginalAttemptSpan,
   runInAttempt,
 } from '../pipeline/attempt.js';
 import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
@@ -61,7 +62,9 @@ export class RetryStage implements Stage {
     for (;;) {
       if (ctx.signal.aborted) throw this.stopOnAbort(ctx, ctx.signal.reason);
       ctx.attempts++;
-      const scope = safelyGet('starting an attempt span', () => beginAttempt(ctx), undefined);
+      const scope = ctx.observed
+        ? safelyGet('starting attempt telemetry', () => beginAttempt(ctx), undefined)
+        : undefined;
       try {
         // A caller abort settles the attempt at once, even if the function ignores its signal.
         const value = await raceAbort(runInAttempt(ctx, scope, next), ctx.signal);
@@ -77,6 +80,7 @@ export class RetryStage implements Stage {
         if (classified.retryable) this.onAttemptResult(false);
         const decision = this.decide(ctx, classified, previousDelay);
         if (!decision.retry) throw this.giveUp(ctx, decision.classified, decision.reason);
+        if (scope !== undefined && ctx.attempt === 0) recordOriginalAttemptSpan(ctx, scope, classified);
         this.recordRetry(ctx, classified, decision.delayMs, decision.source);
         const info = {
           attempt: ctx.attempt + 1,

@@ -3,7 +3,7 @@ import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
 import { finalError } from '../pipeline/final-error.js';
 import { ATTR_RESILIENCE_TIMEOUT_KIND, EVENT_TIMEOUT, type TimeoutKind } from '../semconv.js';
 import { addSpanEvent } from '../telemetry/spans.js';
-import { linkAbort } from '../util/abort.js';
+import { NEVER_ABORTED } from '../util/abort.js';
 import { safely } from '../util/safely.js';
 
 function recordTimeout(ctx: CallContext, kind: TimeoutKind): void {
@@ -36,27 +36,33 @@ function withTimer(
   onTimeout: (error: ResilienceTimeoutError) => unknown,
 ): Promise<unknown> {
   const controller = new AbortController();
-  const unlink = linkAbort(parent, controller);
   adopt(controller.signal);
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return Promise.reject(parent.reason);
+  }
   return new Promise((resolve, reject) => {
-    const settle = (): void => {
+    // A caller abort ends the wait at once and leaves no timer behind. No listener when the parent cannot abort.
+    const onParentAbort =
+      parent === NEVER_ABORTED
+        ? undefined
+        : (): void => {
+            clearTimeout(timer);
+            controller.abort(parent.reason);
+            reject(parent.reason);
+          };
+    const done = (): void => {
       clearTimeout(timer);
-      unlink();
-      controller.signal.removeEventListener('abort', onAbort);
-    };
-    // A caller abort ends the wait at once and leaves no timer behind.
-    const onAbort = (): void => {
-      settle();
-      reject(controller.signal.reason);
+      if (onParentAbort !== undefined) parent.removeEventListener('abort', onParentAbort);
     };
     const timer = setTimeout(() => {
-      settle();
+      done();
       const error = new ResilienceTimeoutError(kind, ms);
       recordTimeout(ctx, kind);
       controller.abort(error);
       reject(onTimeout(error));
     }, ms);
-    controller.signal.addEventListener('abort', onAbort, { once: true });
+    if (onParentAbort !== undefined) parent.addEventListener('abort', onParentAbort, { once: true });
     let running: Promise<unknown>;
     try {
       running = inner();
@@ -65,11 +71,11 @@ function withTimer(
     }
     running.then(
       value => {
-        settle();
+        done();
         resolve(value);
       },
       (error: unknown) => {
-        settle();
+        done();
         reject(error);
       },
     );
