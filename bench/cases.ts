@@ -50,15 +50,15 @@ export const CASE = {
   oursFullAls: 'ours (c) + AsyncLocalStorage context manager',
 } as const;
 
-/** The success-path cases of issue 2 §5. */
-export function successPathCases(): BenchCase[] {
+/** The success-path cases of issue 2 §5 (all of them, or those named in `only`). */
+export function successPathCases(only?: readonly string[]): BenchCase[] {
   const cockatielPlain = cockatiel(false);
   const cockatielTimeout = cockatiel(true);
   const opossum = new CircuitBreaker(fn);
   const plain = ours(false);
   const timed = ours(true);
   const full = ours(true);
-  return [
+  const all: BenchCase[] = [
     { name: CASE.bare, run: fn },
     { name: CASE.cockatielNoTimeout, run: () => cockatielPlain.execute(fn) },
     { name: CASE.cockatiel, run: () => cockatielTimeout.execute(fn) },
@@ -83,4 +83,5 @@ export function successPathCases(): BenchCase[] {
       ...withOtel('metrics+spans+als'),
     },
   ];
+  return only === undefined ? all : all.filter(c => only.includes(c.name));
 }

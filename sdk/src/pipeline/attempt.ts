@@ -103,22 +103,27 @@ export interface AttemptScope {
  */
 export function beginAttempt(ctx: CallContext): AttemptScope | undefined {
   const { telemetry } = ctx;
-  const recording = ctx.callSpan?.isRecording() === true;
-  if (!telemetry.metricsEnabled && !recording) return undefined;
-  let span: Span | undefined;
-  if (recording && (ctx.attempt > 0 || ctx.runtime.attemptSpans === 'always')) {
-    span = telemetry.tracer.startSpan(
-      attemptSpanName(ctx.runtime.name),
-      { kind: SpanKind.INTERNAL, attributes: attemptSpanAttributes(ctx) },
-      ctx.otelContext,
-    );
+  try {
+    const recording = ctx.callSpan?.isRecording() === true;
+    if (!telemetry.metricsEnabled && !recording) return undefined;
+    let span: Span | undefined;
+    if (recording && (ctx.attempt > 0 || ctx.runtime.attemptSpans === 'always')) {
+      span = telemetry.tracer.startSpan(
+        attemptSpanName(ctx.runtime.name),
+        { kind: SpanKind.INTERNAL, attributes: attemptSpanAttributes(ctx) },
+        ctx.otelContext,
+      );
+    }
+    ctx.attemptSpan = span;
+    return {
+      start: performance.now(),
+      span,
+      context: span === undefined ? undefined : trace.setSpan(ctx.otelContext, span),
+    };
+  } catch (error) {
+    diag.error('agent-resilience: starting attempt telemetry failed', error);
+    return undefined;
   }
-  ctx.attemptSpan = span;
-  return {
-    start: performance.now(),
-    span,
-    context: span === undefined ? undefined : trace.setSpan(ctx.otelContext, span),
-  };
 }
 
 /**

@@ -24,7 +24,7 @@ import { AttributeCache } from '../telemetry/attributes.js';
 import { HotAttributes } from '../telemetry/hot-attributes.js';
 import { endSpan, recordSpanFailure } from '../telemetry/spans.js';
 import { currentTelemetry, type Telemetry } from '../telemetry/telemetry.js';
-import { safely, safelyGet } from '../util/safely.js';
+import { safely } from '../util/safely.js';
 import { failureOutcome } from './attempt.js';
 import { cachedClassifier } from './cached-classifier.js';
 import { CallContext, type Next, type PolicyRuntime, type ProtectedFn, type Stage } from './call-context.js';
@@ -163,6 +163,11 @@ export class ResiliencePolicy<F = never>
     return (this.finalizes ? this.run(ctx) : this.chain(ctx)) as Promise<T | F>;
   }
 
+  /** Runs the chain, finalizing errors only when stages outside the retry loop exist. */
+  private start(ctx: CallContext): Promise<unknown> {
+    return this.finalizes ? this.run(ctx) : this.chain(ctx);
+  }
+
   private async run(ctx: CallContext): Promise<unknown> {
     try {
       return await this.chain(ctx);
@@ -181,13 +186,17 @@ export class ResiliencePolicy<F = never>
     let otelContext = context.active();
     let span: Span | undefined;
     if (telemetry.tracingEnabled) {
-      span = safelyGet('starting a call span', () => this.startSpan(telemetry, opts, otelContext), undefined);
+      try {
+        span = this.startSpan(telemetry, opts, otelContext);
+      } catch (error) {
+        diag.error('agent-resilience: starting a call span failed', error);
+      }
       if (span !== undefined) otelContext = trace.setSpan(otelContext, span);
     }
     const ctx = new CallContext(this.runtime, fn, opts, telemetry, span, otelContext);
     try {
       const value =
-        span === undefined ? await this.run(ctx) : await context.with(otelContext, this.run, this, ctx);
+        span === undefined ? await this.start(ctx) : await context.with(otelContext, this.start, this, ctx);
       const resultAttributes = opts?.span?.resultAttributes;
       if (span?.isRecording() && resultAttributes !== undefined) {
         safely('reading result attributes', () => span.setAttributes(resultAttributes(value)));

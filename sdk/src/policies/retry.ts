@@ -62,9 +62,7 @@ export class RetryStage implements Stage {
     for (;;) {
       if (ctx.signal.aborted) throw this.stopOnAbort(ctx, ctx.signal.reason);
       ctx.attempts++;
-      const scope = ctx.observed
-        ? safelyGet('starting attempt telemetry', () => beginAttempt(ctx), undefined)
-        : undefined;
+      const scope = ctx.observed ? beginAttempt(ctx) : undefined;
       try {
         // A caller abort settles the attempt at once, even if the function ignores its signal.
         const value = await raceAbort(runInAttempt(ctx, scope, next), ctx.signal);

@@ -1,5 +1,5 @@
 import type { Attributes, Span } from '@opentelemetry/api';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { diag, SpanStatusCode } from '@opentelemetry/api';
 import type { ClassifiedError } from '../classify/types.js';
 import {
   ATTR_ERROR_TYPE,
@@ -37,5 +37,10 @@ export function addSpanEvent(span: Span | undefined, name: string, attributes: A
 
 /** Ends a span; never throws. */
 export function endSpan(span: Span | undefined): void {
-  if (span !== undefined) safely('ending a span', () => span.end());
+  if (span === undefined) return;
+  try {
+    span.end();
+  } catch (error) {
+    diag.error('agent-resilience: ending a span failed', error);
+  }
 }
