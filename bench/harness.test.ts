@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { successPathCases } from './cases.js';
+import { ratio, runBench } from './harness.js';
+import { table } from './table.js';
+
+describe('benchmark harness (no timing assertions: those are the benchmark itself)', () => {
+  it('runs every case for the requested rounds and aligns the rounds across cases', async () => {
+    let calls = 0;
+    const results = await runBench(
+      [
+        { name: 'a', run: async () => calls++ },
+        { name: 'b', run: async () => calls++ },
+      ],
+      { rounds: 2, windowMs: 5 },
+    );
+    expect(results.map(r => r.name)).toEqual(['a', 'b']);
+    for (const r of results) {
+      expect(r.rounds).toHaveLength(2);
+      expect(r.nsPerOp).toBeGreaterThan(0);
+    }
+    expect(calls).toBeGreaterThan(0);
+    expect(ratio(results[0]!, results[0]!)).toBe(1);
+  });
+
+  it('builds every success-path case and each one answers', async () => {
+    const cases = successPathCases();
+    expect(cases.length).toBe(9);
+    for (const c of cases) {
+      c.setup?.();
+      await expect(c.run()).resolves.toBe(1);
+      c.teardown?.();
+    }
+  });
+
+  it('renders aligned Markdown tables', () => {
+    expect(
+      table(
+        ['case', 'n'],
+        [
+          ['x', '1'],
+          ['longer', '22'],
+        ],
+      ),
+    ).toBe(['| case   |  n |', '| ------ | -: |', '| x      |  1 |', '| longer | 22 |'].join('\n'));
+  });
+});
