@@ -44,7 +44,7 @@ describe('AuditLog', () => {
 
   it('drops a torn line longer than its read chunk, and a file that is all torn', async () => {
     writeFileSync(path, `{"type":"a"}\n{"x":"${'y'.repeat(200_000)}`);
-        const big = await AuditLog.open(path);
+    const big = await AuditLog.open(path);
     await big.close();
     expect(big.droppedBytes).toBeGreaterThan(200_000);
     expect(readFileSync(path, 'utf8')).toBe('{"type":"a"}\n');
