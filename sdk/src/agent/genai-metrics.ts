@@ -11,7 +11,7 @@ export type GenAiDurationMetric =
   | 'genAiExecuteToolDuration';
 
 /** The `error.type` of a helper call's failure; undefined for a cancellation (not an error). */
-export function errorTypeOf(error: unknown): string | undefined {
+function errorTypeOf(error: unknown): string | undefined {
   if (!ResilienceError.isInstance(error)) return ERROR_TYPE_OTHER;
   return error.classified.category === 'cancelled' ? undefined : error.classified.errorType;
 }

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 let tempCounter = 0;
 
 /** Name of the temporary file `writeFileAtomic` writes before renaming it over `file`. */
-export const tempFileName = (file: string): string => `${file}.tmp-${process.pid}-${++tempCounter}`;
+const tempFileName = (file: string): string => `${file}.tmp-${process.pid}-${++tempCounter}`;
 
 /** True for a temporary file left by `writeFileAtomic` for `baseName` (by any process). */
 export const isTempFileOf = (baseName: string, candidate: string): boolean =>

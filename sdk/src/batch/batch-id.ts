@@ -30,7 +30,7 @@ export function checkBatchId(v: OptionsValidator, path: string, value: unknown):
 }
 
 /** Largest accepted item id, in UTF-16 code units. */
-export const MAX_ITEM_ID_LENGTH = 512;
+const MAX_ITEM_ID_LENGTH = 512;
 
 /** Throws a TypeError/RangeError when `itemId` is not a usable item id (a non-empty string of ≤ 512 characters). */
 export function assertItemId(itemId: unknown): asserts itemId is string {

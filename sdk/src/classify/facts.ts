@@ -44,7 +44,7 @@ export function isObject(value: unknown): value is object {
 }
 
 /** An `Error` from any realm. */
-export function isErrorLike(value: unknown): boolean {
+function isErrorLike(value: unknown): boolean {
   if (!isObject(value)) return false;
   try {
     return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
@@ -129,7 +129,7 @@ export function asStatus(value: unknown): number | undefined {
 }
 
 /** HTTP status carried by the value's own fields (fetch/OpenAI `status`, Vercel `statusCode`, axios `response.status`, AWS `$metadata`). */
-export function statusOf(value: unknown): number | undefined {
+function statusOf(value: unknown): number | undefined {
   const response = prop(value, 'response');
   return (
     asStatus(prop(value, 'status')) ??

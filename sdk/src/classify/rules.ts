@@ -15,7 +15,7 @@ import { REFINABLE, type Verdict } from './internal-types.js';
 export type BuiltInRule = (facts: ErrorFacts) => Verdict | undefined;
 
 /** The HTTP status (from a field, the body, or the message) → category; see `categoryOfStatus`. */
-export const byStatus: BuiltInRule = facts => {
+const byStatus: BuiltInRule = facts => {
   const category = facts.status === undefined ? undefined : categoryOfStatus(facts.status);
   return category === undefined ? undefined : { category };
 };

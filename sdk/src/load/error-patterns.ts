@@ -18,7 +18,7 @@ import { unrefTimer } from './internal.js';
 
 /** A detected (or cleared) error pattern. */
 export interface ErrorPatternEvent {
-  /** Name of the watcher (`resilience.policy` of its telemetry). */
+  /** Name of the watcher (the policy attribute of its telemetry). */
   readonly watcher: string;
   readonly category: ErrorCategory;
   readonly threshold: PatternThreshold;
@@ -46,7 +46,7 @@ export interface ErrorPatternRule {
 
 /** Options of {@link watchErrorPatterns}. */
 export interface ErrorPatternWatcherOptions {
-  /** Reported as `resilience.policy` on the counter and span event. @default 'error_patterns' */
+  /** Reported as the policy attribute on the counter and span event. @default 'error_patterns' */
   readonly name?: string;
   /**
    * How often the aggregator is re-checked (errors recorded elsewhere, patterns clearing as the window
@@ -63,7 +63,7 @@ export const ERROR_PATTERN_DEFAULTS = Object.freeze({ name: 'error_patterns', po
  * Watches an `ErrorAggregator` (by composition; the aggregator is unchanged) and fires callbacks and actions when
  * a category crosses its threshold in the window: edge-triggered, once per crossing, and again as "cleared" when
  * it falls back under. Each detection is counted in `resilience.error_patterns{resilience.policy, category}` and
- * added as a `resilience.error.pattern` event to the active span (the call whose error crossed the threshold).
+ * added as an {@link EVENT_ERROR_PATTERN} event to the active span (the call whose error crossed the threshold).
  */
 export class ErrorPatternWatcher {
   private readonly active: boolean[];

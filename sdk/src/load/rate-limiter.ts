@@ -10,7 +10,6 @@ import { type Permits, SlidingWindowPermits, TokenBucketPermits } from './permit
 import {
   checkRateLimiterOptions,
   type RateLimiterConfig,
-  type RateLimiterOptions,
   type SharedRateLimiterOptions,
 } from './rate-limiter-options.js';
 
@@ -178,15 +177,6 @@ export class RateLimiter implements Stage {
 }
 
 const READY: Promise<void> = Promise.resolve();
-
-/** Builds an inline limiter of a policy (validated by `createPolicy`). */
-export function inlineRateLimiter(
-  name: string,
-  options: RateLimiterOptions,
-  config: RateLimiterConfig,
-): RateLimiter {
-  return new RateLimiter(name, config, options.now ?? monotonicNow);
-}
 
 /**
  * Creates a named rate limiter to share between policies (`createPolicy(name, { rateLimiter })`) or to use on its

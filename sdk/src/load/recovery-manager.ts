@@ -136,7 +136,7 @@ export class RecoveryManager implements Stage {
     }
   }
 
-  /** Decides whether one call may go to the downstream (counted in `resilience.recovery.admissions`). */
+  /** Decides whether one call may go to the downstream (counted in {@link METRICS}.recoveryAdmissions). */
   admit(ctx?: CallContext): boolean {
     if (this.current !== 'healthy') this.tick(ctx);
     const ratio = this.current === 'healthy' ? 1 : this.trafficRatio;

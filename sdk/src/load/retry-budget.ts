@@ -14,9 +14,9 @@ import { RollingCounter } from './rolling-window.js';
 export interface RetryBudgetSnapshot {
   readonly name: string;
   readonly kind: 'sliding_window' | 'token_bucket';
-  /** Retries the budget would allow right now (the `resilience.retry_budget.available` gauge). */
+  /** Retries the budget would allow right now (the {@link METRICS}.retryBudgetAvailable gauge). */
   readonly available: number;
-  /** Retries it allows at most (the `resilience.retry_budget.capacity` gauge). */
+  /** Retries it allows at most (the {@link METRICS}.retryBudgetCapacity gauge). */
   readonly capacity: number;
   /** Logical calls in the window (sliding window) or since creation (token bucket). */
   readonly requests: number;

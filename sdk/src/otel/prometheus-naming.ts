@@ -61,7 +61,7 @@ function unitTokens(unit: string): { main: string[]; per: string[] } {
 /**
  * Prometheus metric name for an OTel instrument (without the `_bucket`/`_sum`/`_count` histogram suffixes).
  *
- * @example prometheusMetricName('resilience.call.duration', 's', 'histogram') // 'resilience_call_duration_seconds'
+ * @example prometheusMetricName(METRIC_CALL_DURATION, 's', 'histogram') // '…_call_duration_seconds'
  */
 export function prometheusMetricName(name: string, unit: string, type: PrometheusMetricType): string {
   let nameTokens = tokens(name);
@@ -76,7 +76,7 @@ export function prometheusMetricName(name: string, unit: string, type: Prometheu
   return /^[0-9]/.test(joined) ? `_${joined}` : joined;
 }
 
-/** Prometheus label name for an OTel attribute key (`resilience.policy` → `resilience_policy`). */
+/** Prometheus label name for an OTel attribute key (dots become underscores). */
 export function prometheusLabelName(key: string): string {
   const sanitized = key.replace(/[^a-zA-Z0-9_]/g, '_');
   if (/^[0-9]/.test(sanitized)) return `key_${sanitized}`;

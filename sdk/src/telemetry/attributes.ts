@@ -8,7 +8,7 @@ const MAX_CACHED = 512;
  * attribute object of a series as its key, so a reused object must never be mutated).
  */
 export class AttributeCache {
-  /** `{ 'resilience.policy': name }`. */
+  /** `{ [ATTR_RESILIENCE_POLICY]: name }`. */
   readonly base: Attributes;
   private readonly cache = new Map<string, Attributes>();
 

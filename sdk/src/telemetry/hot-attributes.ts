@@ -11,9 +11,9 @@ import {
  * or objects (the OTel SDK already hashes attributes on every record).
  */
 export class HotAttributes {
-  /** `resilience.call.duration` of a successful call. */
+  /** {@link METRICS}.callDuration of a successful call. */
   readonly callSuccess: Attributes;
-  /** `resilience.attempt.duration` of a successful original attempt and of a successful retry. */
+  /** {@link METRICS}.attemptDuration of a successful original attempt and of a successful retry. */
   readonly attemptSuccess: readonly [Attributes, Attributes];
   /** Attributes of the span of an original attempt (attempt 0). */
   readonly originalAttemptSpan: Attributes;

@@ -157,10 +157,3 @@ export class OptionsValidator {
     throw this.typeProblem ? new TypeError(message) : new RangeError(message);
   }
 }
-
-/** Throws a RangeError/TypeError for an invalid user-supplied name, naming `what`. */
-export function assertValidName(what: string, value: unknown): asserts value is string {
-  const v = new OptionsValidator(what);
-  v.name('name', value);
-  v.done();
-}
