@@ -2,7 +2,12 @@ import type { ClassifiedError, Classifier } from '../classify/types.js';
 import type { PolicyOptions } from '../pipeline/options.js';
 import type { PolicyRegistry } from '../pipeline/registry.js';
 import type { RetryOptions } from '../policies/retry-options.js';
-import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
+import {
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ERROR_CATEGORIES,
+  type ErrorCategory,
+} from '../semconv.js';
 import { OptionsValidator } from '../util/validate.js';
 
 /** Policy options the agent helpers accept for runs, tools and models (the agent sets name, registry, classifier). */
@@ -16,7 +21,7 @@ export interface RunRetryOptions extends Omit<RetryOptions, 'onRetry'> {
 
 /** Options of {@link createAgent}. */
 export interface AgentOptions {
-  /** `gen_ai.provider.name` of the agent's `invoke_agent` spans, when the agent has a single provider. */
+  /** {@link ATTR_GEN_AI_PROVIDER_NAME} of the agent's `invoke_agent` spans, when the agent has a single provider. */
   readonly provider?: string;
   /** Run-level retry; `false` disables it. @default RUN_RETRY_DEFAULTS (5 retries, 2 s → 32 s, no jitter) */
   readonly retry?: RunRetryOptions | false;
@@ -59,7 +64,7 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Conversation thread: `agent.cancel(threadId)` cancels this thread's active run. */
   readonly threadId?: string;
-  /** `gen_ai.conversation.id` of the run's spans. @default threadId */
+  /** {@link ATTR_GEN_AI_CONVERSATION_ID} of the run's spans. @default threadId */
   readonly conversationId?: string;
   /** Before each run-level retry's wait. A throw is reported, not raised. */
   readonly onRetrying?: (event: RunRetrying) => void;

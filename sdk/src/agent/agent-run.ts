@@ -1,5 +1,6 @@
 import type { ProtectedFn } from '../pipeline/call-context.js';
 import type { ResiliencePolicy } from '../pipeline/create-policy.js';
+import { ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_TOOL_CALL_ID } from '../semconv.js';
 
 /** Options shared by tool and model calls. */
 interface CallOptions {
@@ -13,7 +14,7 @@ interface CallOptions {
 
 /** Options of `run.tool`. */
 export interface ToolCallOptions extends CallOptions {
-  /** `gen_ai.tool.call.id` (the model's tool-call id), when known. */
+  /** {@link ATTR_GEN_AI_TOOL_CALL_ID} (the model's tool-call id), when known. */
   readonly callId?: string;
   /** Policy to run the call through. @default the agent's policy for this tool (`tool.<name>`) */
   readonly policy?: ResiliencePolicy<unknown>;
@@ -21,7 +22,7 @@ export interface ToolCallOptions extends CallOptions {
 
 /** Options of `run.model`. */
 export interface ModelCallOptions extends CallOptions {
-  /** `gen_ai.provider.name` (`openai`, `anthropic`, …). @default the agent's `provider`, else `_OTHER` */
+  /** {@link ATTR_GEN_AI_PROVIDER_NAME} (`openai`, `anthropic`, …). @default the agent's `provider`, else `_OTHER` */
   readonly provider?: string;
   /** Policy to run the call through, e.g. one shared per provider. @default the agent's policy for this model */
   readonly policy?: ResiliencePolicy<unknown>;

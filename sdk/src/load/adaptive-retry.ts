@@ -1,5 +1,6 @@
 import type { RetryLimit } from '../policies/retry-options.js';
 import { RETRY_DEFAULTS } from '../policies/retry-options.js';
+import { METRIC_ADAPTIVE_RETRY_MAX_ATTEMPTS } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
 import { OptionsValidator } from '../util/validate.js';
 import { registerGauges } from './internal.js';
@@ -40,7 +41,7 @@ export interface AdaptiveRetrySnapshot {
  * A retry limit that learns from call results (pass it as `retry: { limit }`; it replaces `maxRetries`, while
  * per-category `maxRetries` still win). After `shrinkAfterFailures` consecutive failed calls the maximum drops by
  * one attempt, after `growAfterSuccesses` consecutive successes it grows by one. Gauge:
- * `resilience.adaptive_retry.max_attempts{resilience.policy=<name>}`, in attempts.
+ * {@link METRIC_ADAPTIVE_RETRY_MAX_ATTEMPTS} (by policy name), in attempts.
  */
 export class AdaptiveRetryLimit implements RetryLimit {
   private attempts: number;

@@ -7,6 +7,7 @@ import {
   ERROR_CATEGORIES,
   type ErrorCategory,
   EVENT_ERROR_PATTERN,
+  METRIC_ERROR_PATTERNS,
 } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
 import { addSpanEvent } from '../telemetry/spans.js';
@@ -62,7 +63,7 @@ export const ERROR_PATTERN_DEFAULTS = Object.freeze({ name: 'error_patterns', po
 /**
  * Watches an `ErrorAggregator` (by composition; the aggregator is unchanged) and fires callbacks and actions when
  * a category crosses its threshold in the window: edge-triggered, once per crossing, and again as "cleared" when
- * it falls back under. Each detection is counted in `resilience.error_patterns{resilience.policy, category}` and
+ * it falls back under. Each detection is counted in {@link METRIC_ERROR_PATTERNS} (by policy and category) and
  * added as an {@link EVENT_ERROR_PATTERN} event to the active span (the call whose error crossed the threshold).
  */
 export class ErrorPatternWatcher {

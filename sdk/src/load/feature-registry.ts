@@ -9,6 +9,7 @@ import {
   ATTR_RESILIENCE_FEATURE_STATE,
   EVENT_FEATURE_STATE_CHANGE,
   type FeatureChangeReason,
+  METRIC_FEATURE_ENABLED,
 } from '../semconv.js';
 import { addSpanEvent } from '../telemetry/spans.js';
 import { safely } from '../util/safely.js';
@@ -40,8 +41,8 @@ export interface FeatureRegistryOptions {
  * Graceful degradation: named features with a fallback value that are disabled by hand or automatically after
  * too many errors in a window, and re-enabled after a cool-down (an automatic disable never lasts forever).
  * `executeIfEnabled` runs a feature's function while it is enabled and serves its fallback otherwise (and, by
- * default, when it fails). Gauge: `resilience.feature.enabled{resilience.feature.name}` (1 or 0); each change
- * adds a `resilience.feature.state_change` event to the active span and fires {@link onChange}.
+ * default, when it fails). Gauge: {@link METRIC_FEATURE_ENABLED} (by feature name; 1 or 0); each change
+ * adds an {@link EVENT_FEATURE_STATE_CHANGE} event to the active span and fires {@link onChange}.
  */
 export class FeatureRegistry {
   private readonly features = new Map<string, Feature<unknown>>();

@@ -32,7 +32,7 @@ interface FeatureSettings {
 /** One degradable feature of a `FeatureRegistry`. */
 export class Feature<T> {
   readonly fallback: T;
-  /** @internal The frozen `{ resilience.feature.name }` gauge attributes. */
+  /** @internal The frozen {@link ATTR_RESILIENCE_FEATURE} gauge attributes. */
   readonly attributes: Attributes;
   private disabledReason: FeatureChangeReason | null = null;
   private disabledUntil = Number.POSITIVE_INFINITY;

@@ -1,7 +1,7 @@
 import { type Attributes, trace } from '@opentelemetry/api';
 import type { CallContext } from '../pipeline/call-context.js';
 import { defaultRegistry, type PolicyRegistry, type RegistryKinds } from '../pipeline/registry.js';
-import { ATTR_RESILIENCE_STRATEGY, EVENT_REJECTION, type Strategy } from '../semconv.js';
+import { ATTR_RESILIENCE_STRATEGY, EVENT_REJECTION, METRIC_REJECTIONS, type Strategy } from '../semconv.js';
 import type { AttributeCache } from '../telemetry/attributes.js';
 import { type GaugeSource, registerGaugeSource } from '../telemetry/gauge-sources.js';
 import { addSpanEvent } from '../telemetry/spans.js';
@@ -33,7 +33,7 @@ export function joinRegistry<K extends keyof RegistryKinds>(
 }
 
 /**
- * Records a refusal by `strategy`: `resilience.rejections{strategy}` and a `resilience.rejection` span event on
+ * Records a refusal by `strategy`: {@link METRIC_REJECTIONS} and an {@link EVENT_REJECTION} span event on
  * the attempt span, the call span, or (outside a pipeline) the active span. Inside a pipeline the policy's
  * attributes are used; standalone, `own` (the strategy's own name).
  */

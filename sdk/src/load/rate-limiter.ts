@@ -1,6 +1,6 @@
 import { ExecutionRejectedError } from '../errors/signals.js';
 import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
-import { ATTR_RESILIENCE_RATE_LIMITER } from '../semconv.js';
+import { ATTR_RESILIENCE_RATE_LIMITER, EVENT_REJECTION, METRIC_REJECTIONS } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
 import { NEVER_ABORTED, sleep } from '../util/abort.js';
 import { OptionsValidator } from '../util/validate.js';
@@ -34,7 +34,7 @@ export interface RateLimiterSnapshot {
  * A rate limiter: token bucket or exact sliding window, global or per key, with bounded key memory (LRU). A
  * refused call fails fast with `ExecutionRejectedError('rate_limiter')` (classified `rejected`, never retried,
  * a fallback can serve it) whose `retryAfterMs` says when a permit frees; it is counted in
- * `resilience.rejections{strategy="rate_limiter"}` with a `resilience.rejection` span event. In `createPolicy` it
+ * {@link METRIC_REJECTIONS} (strategy `rate_limiter`) with an {@link EVENT_REJECTION} span event. In `createPolicy` it
  * sits after the bulkhead and before the total timeout, once per logical call (retries do not take permits).
  */
 export class RateLimiter implements Stage {

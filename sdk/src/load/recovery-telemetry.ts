@@ -3,10 +3,15 @@ import {
   ADMISSIONS,
   ATTR_RESILIENCE_ADMISSION,
   ATTR_RESILIENCE_HEALTH_CHECK_RESULT,
+  ATTR_RESILIENCE_POLICY,
   ATTR_RESILIENCE_RECOVERY_PREVIOUS_STATE,
   ATTR_RESILIENCE_RECOVERY_STATE,
   ATTR_RESILIENCE_RECOVERY_TRIGGER,
   EVENT_RECOVERY_STATE_CHANGE,
+  METRIC_HEALTH_CHECKS,
+  METRIC_RECOVERY_ADMISSIONS,
+  METRIC_RECOVERY_STATE,
+  METRIC_RECOVERY_TRAFFIC_RATIO,
   RECOVERY_STATES,
   type RecoveryState,
   type RecoveryTrigger,
@@ -18,10 +23,10 @@ import { safely } from '../util/safely.js';
 import { registerGauges } from './internal.js';
 
 /**
- * The telemetry of one recovery manager, all under `resilience.policy=<manager name>`: the
- * `resilience.recovery.traffic_ratio` and one-hot `resilience.recovery.state` gauges (read at collection time),
- * the `resilience.recovery.admissions` and `resilience.health_checks` counters, and a
- * `resilience.recovery.state_change` span event.
+ * The telemetry of one recovery manager, all under the manager's name as {@link ATTR_RESILIENCE_POLICY}:
+ * the {@link METRIC_RECOVERY_TRAFFIC_RATIO} and one-hot {@link METRIC_RECOVERY_STATE} gauges (read at collection
+ * time), the {@link METRIC_RECOVERY_ADMISSIONS} and {@link METRIC_HEALTH_CHECKS} counters, and an
+ * {@link EVENT_RECOVERY_STATE_CHANGE} span event.
  */
 export class RecoveryTelemetry {
   readonly attributes: AttributeCache;

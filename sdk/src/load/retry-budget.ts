@@ -1,6 +1,12 @@
 import type { MetricAttributes } from '@opentelemetry/api';
 import type { RetryBudgetGate } from '../policies/retry-options.js';
-import { ATTR_RESILIENCE_RETRY_BUDGET } from '../semconv.js';
+import {
+  ATTR_RESILIENCE_RETRY_BUDGET,
+  EVENT_REJECTION,
+  METRIC_REJECTIONS,
+  METRIC_RETRY_BUDGET_AVAILABLE,
+  METRIC_RETRY_BUDGET_CAPACITY,
+} from '../semconv.js';
 import { type Clock, joinRegistry, monotonicNow, registerGauges } from './internal.js';
 import {
   type RetryBudgetOptions,
@@ -198,9 +204,9 @@ class TokenBucketBudget extends BudgetBase {
 /**
  * Creates a retry budget to share between policies (`retry: { budget }`), e.g. one per process or per agent,
  * so retries can never multiply the load on a struggling downstream: a denied retry ends the call with reason
- * `budget_exhausted` (a fallback can serve it), counted in `resilience.rejections{strategy="retry_budget"}` with a
- * `resilience.rejection` span event. Its gauges `resilience.retry_budget.available` / `.capacity` carry
- * `resilience.retry_budget.name`. Memory is fixed (a ring of window buckets); no timers.
+ * `budget_exhausted` (a fallback can serve it), counted in {@link METRIC_REJECTIONS} (strategy `retry_budget`)
+ * with an {@link EVENT_REJECTION} span event. Its gauges {@link METRIC_RETRY_BUDGET_AVAILABLE} and
+ * {@link METRIC_RETRY_BUDGET_CAPACITY} carry {@link ATTR_RESILIENCE_RETRY_BUDGET}. Memory is fixed (a ring of window buckets); no timers.
  *
  * @example
  * const budget = createRetryBudget('llm', { ratio: 0.2, minPerSecond: 10, windowMs: 10_000 });

@@ -11,6 +11,7 @@ import {
   ATTR_RESILIENCE_ERROR_SEVERITY,
   ATTR_RESILIENCE_OUTCOME,
   attemptSpanName,
+  METRIC_ERRORS,
   type Outcome,
 } from '../semconv.js';
 import { endSpan, recordSpanFailure } from '../telemetry/spans.js';
@@ -41,7 +42,7 @@ export function classifyCancellation(ctx: CallContext, error: unknown): Classifi
   return { ...ctx.runtime.classify(ABORTED), cause: ctx.callerSignal.reason ?? error };
 }
 
-/** The `resilience.outcome` of a failure. */
+/** The {@link ATTR_RESILIENCE_OUTCOME} of a failure. */
 export function failureOutcome(classified: ClassifiedError): Outcome {
   if (classified.category === 'cancelled') return 'cancelled';
   if (classified.category === 'rejected' || classified.category === 'circuit_open') return 'rejected';
@@ -127,7 +128,7 @@ export function beginAttempt(ctx: CallContext): AttemptScope | undefined {
 }
 
 /**
- * Ends an attempt's telemetry: the attempt-duration histogram, and on failure the `resilience.errors` counter
+ * Ends an attempt's telemetry: the attempt-duration histogram, and on failure the {@link METRIC_ERRORS} counter
  * and the span's error status (a cancellation is not an error).
  */
 export function endAttempt(

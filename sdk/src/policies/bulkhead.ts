@@ -1,7 +1,7 @@
 import { type BulkheadPolicy, bulkhead, isBulkheadRejectedError } from 'cockatiel';
 import { ExecutionRejectedError } from '../errors/signals.js';
 import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
-import { ATTR_RESILIENCE_STRATEGY, EVENT_REJECTION } from '../semconv.js';
+import { ATTR_RESILIENCE_STRATEGY, EVENT_REJECTION, METRIC_REJECTIONS } from '../semconv.js';
 import { addSpanEvent } from '../telemetry/spans.js';
 import { raceAbort } from '../util/abort.js';
 import { safely } from '../util/safely.js';
@@ -26,7 +26,7 @@ export function checkBulkheadOptions(v: OptionsValidator, path: string, options:
 
 /**
  * Limits concurrent calls with cockatiel's bulkhead. A rejection is an `ExecutionRejectedError` (strategy
- * `bulkhead`, classified `rejected`), counted in `resilience.rejections`; a queued call whose caller aborts
+ * `bulkhead`, classified `rejected`), counted in {@link METRIC_REJECTIONS}; a queued call whose caller aborts
  * leaves the queue at once (cockatiel only notices when the call is dequeued).
  */
 export class BulkheadStage implements Stage {

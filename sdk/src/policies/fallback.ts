@@ -10,6 +10,7 @@ import {
   type ErrorCategory,
   EVENT_FALLBACK,
   type FallbackKind,
+  METRIC_FALLBACKS,
 } from '../semconv.js';
 import { addSpanEvent } from '../telemetry/spans.js';
 import { safely } from '../util/safely.js';
@@ -93,7 +94,7 @@ interface ResolvedFallback {
 
 /**
  * Serves a failed call from a value, a factory or a cache of last good results; records
- * `resilience.fallbacks` and a `resilience.fallback` span event, and marks the call's outcome `fallback`.
+ * {@link METRIC_FALLBACKS} and an {@link EVENT_FALLBACK} span event, and marks the call's outcome `fallback`.
  */
 export class FallbackStage implements Stage {
   private readonly chain: readonly ResolvedFallback[];

@@ -1,11 +1,11 @@
 import type { ClassifiedError } from '../classify/types.js';
-import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
+import { ATTR_RESILIENCE_RETRY_BUDGET, ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
 import type { OptionsValidator } from '../util/validate.js';
 import type { BackoffSettings, Jitter } from './backoff.js';
 
 /** A shared retry budget consulted before every retry (see `createRetryBudget`). */
 export interface RetryBudgetGate {
-  /** Budget name, reported as `resilience.retry_budget.name`. */
+  /** Budget name, reported as {@link ATTR_RESILIENCE_RETRY_BUDGET}. */
   readonly name: string;
   /** Called once per logical call, before its first attempt. */
   onCall(): void;
