@@ -1,4 +1,5 @@
 import { ERROR_TYPE_OTHER } from '../semconv.js';
+import { LANGUAGE_ERROR_CLASSES } from './adapters/node-errors.js';
 import { CLASSIFY_DEFAULTS } from './defaults.js';
 import type { ErrorFacts } from './facts.js';
 
@@ -10,12 +11,7 @@ const GENERIC_NAMES = new Set([
   'DOMException',
   'SystemError',
   'Response',
-  'TypeError',
-  'ReferenceError',
-  'SyntaxError',
-  'RangeError',
-  'EvalError',
-  'URIError',
+  ...LANGUAGE_ERROR_CLASSES,
   // Thrown non-errors.
   'Array',
   'Map',

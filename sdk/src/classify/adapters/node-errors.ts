@@ -58,7 +58,8 @@ const NAMES: Readonly<Record<string, ErrorCategory>> = {
 const FETCH_FAILED =
   /^(?:fetch failed|failed to fetch|load failed|networkerror when attempting to fetch resource\.?|terminated|network error)$/i;
 
-const PROGRAMMING = new Set([
+/** The language's own error classes: thrown by a bug, not by a downstream. */
+export const LANGUAGE_ERROR_CLASSES: ReadonlySet<string> = new Set([
   'TypeError',
   'ReferenceError',
   'SyntaxError',
@@ -104,7 +105,7 @@ export function byFetchFailure(facts: ErrorFacts): Verdict | undefined {
  */
 export function byProgrammingError(facts: ErrorFacts): Verdict | undefined {
   if (!facts.isError) return undefined;
-  const builtin = facts.names.find(name => PROGRAMMING.has(name));
+  const builtin = facts.names.find(name => LANGUAGE_ERROR_CLASSES.has(name));
   if (builtin === undefined || facts.fieldStatus !== undefined) return undefined;
   return { category: 'programming', yieldTo: REFINABLE };
 }
