@@ -2,6 +2,8 @@
 import { buildDashboard, type DashboardSpec } from './lib/dashboard.js';
 import { barGauge, stat, stateTimeline, timeseries } from './lib/panels.js';
 import {
+  BY_SERVICE_POLICY,
+  countInState,
   increase,
   oneHotStateIndex,
   orZero,
@@ -9,25 +11,18 @@ import {
   RANGE,
   rate,
   SERVICE,
+  SERVICE_POLICY,
   share,
   sumBy,
 } from './lib/query.js';
 import { ATTEMPTS, BREAKER_STATE, REJECTIONS, TRANSITIONS } from './lib/series.js';
 import { datasourceVariable, policyVariable, serviceVariable } from './lib/variables.js';
 
-const SP = [SERVICE, POLICY];
 const STATE = 'resilience_circuit_breaker_state';
-const BY_POLICY = ['service_name', 'resilience_policy'];
-const BREAKER_REJECTIONS = [...SP, 'resilience_strategy="circuit_breaker"'];
+const BREAKER_REJECTIONS = [...SERVICE_POLICY, 'resilience_strategy="circuit_breaker"'];
 
-/** Count of breakers in `state` (one-hot gauge, worst instance per breaker). */
-const breakersIn = (state: string): string =>
-  orZero(
-    sumBy(
-      [],
-      `max by (service_name, resilience_policy) (${BREAKER_STATE}{${SERVICE}, ${POLICY}, ${STATE}="${state}"})`,
-    ),
-  );
+/** Count of breakers in `state`. */
+const breakersIn = (state: string): string => countInState(BREAKER_STATE, STATE, state);
 
 const spec = (): DashboardSpec => ({
   uid: 'circuit-breakers',
@@ -91,8 +86,8 @@ const spec = (): DashboardSpec => ({
                 BREAKER_STATE,
                 STATE,
                 ['closed', 'half_open', 'open', 'isolated'],
-                SP,
-                BY_POLICY,
+                SERVICE_POLICY,
+                BY_SERVICE_POLICY,
               ),
               legend: '{{resilience_policy}}',
             },
@@ -112,7 +107,7 @@ const spec = (): DashboardSpec => ({
           bars: true,
           targets: [
             {
-              expr: sumBy(['resilience_policy', STATE], increase(TRANSITIONS, SP)),
+              expr: sumBy(['resilience_policy', STATE], increase(TRANSITIONS, SERVICE_POLICY)),
               legend: '{{resilience_policy}} → {{resilience_circuit_breaker_state}}',
             },
           ],
@@ -141,7 +136,7 @@ const spec = (): DashboardSpec => ({
             {
               expr: share({
                 metric: ATTEMPTS,
-                matchers: [...SP, 'resilience_outcome=~"success|failure"'],
+                matchers: [...SERVICE_POLICY, 'resilience_outcome=~"success|failure"'],
                 part: ['resilience_outcome="failure"'],
                 by: ['resilience_policy'],
               }),

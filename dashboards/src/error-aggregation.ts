@@ -1,11 +1,10 @@
 /** Error aggregation: what kinds of errors the classifier sees, how severe, which spike, and where. */
 import { buildDashboard, type DashboardSpec } from './lib/dashboard.js';
 import { stat, table, timeseries } from './lib/panels.js';
-import { increase, orZero, POLICY, RANGE, rate, SERVICE, share, sumBy } from './lib/query.js';
+import { increase, orZero, POLICY, RANGE, rate, SERVICE, SERVICE_POLICY, share, sumBy } from './lib/query.js';
 import { ERROR_PATTERNS, ERRORS, ERRORS_1H, ERRORS_5M } from './lib/series.js';
 import { datasourceVariable, policyVariable, serviceVariable } from './lib/variables.js';
 
-const SP = [SERVICE, POLICY];
 const NOT_CANCELLED = 'resilience_error_category!="cancelled"';
 
 const spec = (): DashboardSpec => ({
@@ -23,7 +22,7 @@ const spec = (): DashboardSpec => ({
           description: 'Classified errors per second, one per failed attempt (cancellations excluded).',
           unit: 'ops',
           span: 6,
-          targets: [{ expr: orZero(sumBy([], rate(ERRORS, [...SP, NOT_CANCELLED]))) }],
+          targets: [{ expr: orZero(sumBy([], rate(ERRORS, [...SERVICE_POLICY, NOT_CANCELLED]))) }],
         }),
         stat({
           title: 'Retryable share',
@@ -32,7 +31,13 @@ const spec = (): DashboardSpec => ({
           unit: 'percentunit',
           span: 6,
           targets: [
-            { expr: share({ metric: ERRORS, matchers: SP, part: ['resilience_error_retryable="true"'] }) },
+            {
+              expr: share({
+                metric: ERRORS,
+                matchers: SERVICE_POLICY,
+                part: ['resilience_error_retryable="true"'],
+              }),
+            },
           ],
         }),
         stat({
@@ -43,7 +48,11 @@ const spec = (): DashboardSpec => ({
           span: 6,
           thresholds: [0.001],
           targets: [
-            { expr: orZero(sumBy([], rate(ERRORS, [...SP, 'resilience_error_severity="critical"']))) },
+            {
+              expr: orZero(
+                sumBy([], rate(ERRORS, [...SERVICE_POLICY, 'resilience_error_severity="critical"'])),
+              ),
+            },
           ],
         }),
         stat({
@@ -53,7 +62,7 @@ const spec = (): DashboardSpec => ({
           unit: 'short',
           span: 6,
           thresholds: [1],
-          targets: [{ expr: orZero(sumBy([], increase(ERROR_PATTERNS, SP, RANGE))) }],
+          targets: [{ expr: orZero(sumBy([], increase(ERROR_PATTERNS, SERVICE_POLICY, RANGE))) }],
         }),
       ],
     },
@@ -69,7 +78,7 @@ const spec = (): DashboardSpec => ({
           stack: true,
           targets: [
             {
-              expr: sumBy(['resilience_error_category'], rate(ERRORS, SP)),
+              expr: sumBy(['resilience_error_category'], rate(ERRORS, SERVICE_POLICY)),
               legend: '{{resilience_error_category}}',
             },
           ],
@@ -80,7 +89,10 @@ const spec = (): DashboardSpec => ({
           unit: 'ops',
           span: 12,
           targets: [
-            { expr: `topk(10, ${sumBy(['error_type'], rate(ERRORS, SP))})`, legend: '{{error_type}}' },
+            {
+              expr: `topk(10, ${sumBy(['error_type'], rate(ERRORS, SERVICE_POLICY))})`,
+              legend: '{{error_type}}',
+            },
           ],
         }),
         timeseries({
@@ -91,7 +103,7 @@ const spec = (): DashboardSpec => ({
           stack: true,
           targets: [
             {
-              expr: sumBy(['resilience_error_severity'], rate(ERRORS, SP)),
+              expr: sumBy(['resilience_error_severity'], rate(ERRORS, SERVICE_POLICY)),
               legend: '{{resilience_error_severity}}',
             },
           ],
@@ -104,7 +116,7 @@ const spec = (): DashboardSpec => ({
           stack: true,
           targets: [
             {
-              expr: sumBy(['resilience_error_retryable'], rate(ERRORS, SP)),
+              expr: sumBy(['resilience_error_retryable'], rate(ERRORS, SERVICE_POLICY)),
               legend: 'retryable={{resilience_error_retryable}}',
             },
           ],
@@ -116,7 +128,7 @@ const spec = (): DashboardSpec => ({
           span: 8,
           targets: [
             {
-              expr: sumBy(['resilience_policy', 'resilience_error_category'], rate(ERRORS, SP)),
+              expr: sumBy(['resilience_policy', 'resilience_error_category'], rate(ERRORS, SERVICE_POLICY)),
               legend: '{{resilience_policy}} {{resilience_error_category}}',
             },
           ],
@@ -150,7 +162,10 @@ const spec = (): DashboardSpec => ({
           bars: true,
           targets: [
             {
-              expr: sumBy(['resilience_policy', 'resilience_error_category'], increase(ERROR_PATTERNS, SP)),
+              expr: sumBy(
+                ['resilience_policy', 'resilience_error_category'],
+                increase(ERROR_PATTERNS, SERVICE_POLICY),
+              ),
               legend: '{{resilience_policy}} {{resilience_error_category}}',
             },
           ],
@@ -163,7 +178,7 @@ const spec = (): DashboardSpec => ({
           span: 24,
           targets: [
             {
-              expr: `topk(10, ${sumBy(['resilience_policy', 'resilience_error_category', 'error_type'], increase(ERRORS, SP, RANGE))})`,
+              expr: `topk(10, ${sumBy(['resilience_policy', 'resilience_error_category', 'error_type'], increase(ERRORS, SERVICE_POLICY, RANGE))})`,
             },
           ],
         }),

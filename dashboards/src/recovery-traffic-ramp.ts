@@ -1,21 +1,23 @@
 /** Recovery traffic ramp: how traffic is let back to a downstream after an outage, and whether it sticks. */
 import { buildDashboard, type DashboardSpec } from './lib/dashboard.js';
 import { stat, stateTimeline, timeseries } from './lib/panels.js';
-import { oneHotStateIndex, orZero, POLICY, rate, SERVICE, share, sumBy } from './lib/query.js';
+import {
+  BY_SERVICE_POLICY,
+  countInState,
+  oneHotStateIndex,
+  orZero,
+  rate,
+  SERVICE_POLICY,
+  share,
+  sumBy,
+} from './lib/query.js';
 import { ADMISSIONS, HEALTH_CHECKS, RECOVERY_STATE, TRAFFIC_RATIO } from './lib/series.js';
 import { datasourceVariable, policyVariable, serviceVariable } from './lib/variables.js';
 
-const SP = [SERVICE, POLICY];
 const STATE = 'resilience_recovery_state';
 
 /** Downstreams whose recovery manager is in `state` now. */
-const downstreamsIn = (state: string): string =>
-  orZero(
-    sumBy(
-      [],
-      `max by (service_name, resilience_policy) (${RECOVERY_STATE}{${SERVICE}, ${POLICY}, ${STATE}="${state}"})`,
-    ),
-  );
+const downstreamsIn = (state: string): string => countInState(RECOVERY_STATE, STATE, state);
 
 const spec = (): DashboardSpec => ({
   uid: 'recovery-traffic-ramp',
@@ -50,7 +52,9 @@ const spec = (): DashboardSpec => ({
           unit: 'reqps',
           span: 6,
           thresholds: [0.001],
-          targets: [{ expr: orZero(sumBy([], rate(ADMISSIONS, [...SP, 'resilience_admission="shed"']))) }],
+          targets: [
+            { expr: orZero(sumBy([], rate(ADMISSIONS, [...SERVICE_POLICY, 'resilience_admission="shed"']))) },
+          ],
         }),
         stat({
           title: 'Health check failures',
@@ -62,7 +66,7 @@ const spec = (): DashboardSpec => ({
             {
               expr: share({
                 metric: HEALTH_CHECKS,
-                matchers: SP,
+                matchers: SERVICE_POLICY,
                 part: ['resilience_health_check_result="fail"'],
               }),
             },
@@ -79,13 +83,13 @@ const spec = (): DashboardSpec => ({
           max: 1,
           targets: [
             {
-              expr: `max by (resilience_policy) (${TRAFFIC_RATIO}{${SP.join(', ')}})`,
+              expr: `max by (resilience_policy) (${TRAFFIC_RATIO}{${SERVICE_POLICY.join(', ')}})`,
               legend: '{{resilience_policy}} allowed',
             },
             {
               expr: share({
                 metric: ADMISSIONS,
-                matchers: SP,
+                matchers: SERVICE_POLICY,
                 part: ['resilience_admission="admitted"'],
                 by: ['resilience_policy'],
               }),
@@ -110,8 +114,8 @@ const spec = (): DashboardSpec => ({
                 RECOVERY_STATE,
                 STATE,
                 ['healthy', 'degraded', 'recovering', 'failed'],
-                SP,
-                ['service_name', 'resilience_policy'],
+                SERVICE_POLICY,
+                BY_SERVICE_POLICY,
               ),
               legend: '{{resilience_policy}}',
             },
@@ -130,7 +134,7 @@ const spec = (): DashboardSpec => ({
           stack: true,
           targets: [
             {
-              expr: sumBy(['resilience_admission'], rate(ADMISSIONS, SP)),
+              expr: sumBy(['resilience_admission'], rate(ADMISSIONS, SERVICE_POLICY)),
               legend: '{{resilience_admission}}',
             },
           ],
@@ -142,7 +146,10 @@ const spec = (): DashboardSpec => ({
           span: 12,
           targets: [
             {
-              expr: sumBy(['resilience_policy', 'resilience_health_check_result'], rate(HEALTH_CHECKS, SP)),
+              expr: sumBy(
+                ['resilience_policy', 'resilience_health_check_result'],
+                rate(HEALTH_CHECKS, SERVICE_POLICY),
+              ),
               legend: '{{resilience_policy}} {{resilience_health_check_result}}',
             },
           ],

@@ -1,7 +1,22 @@
 /** Resilience overview: is anything degraded right now, and where? The landing dashboard of the stack. */
 import { buildDashboard, type DashboardSpec } from './lib/dashboard.js';
 import { stat, timeseries } from './lib/panels.js';
-import { FAILED, NOT_CANCELLED, orZero, POLICY, quantile, rate, SERVICE, share, sumBy } from './lib/query.js';
+import {
+  BY_SERVICE_POLICY,
+  countInState,
+  FAILED,
+  maxBy,
+  NOT_CANCELLED,
+  orZero,
+  POLICY,
+  quantile,
+  rate,
+  SERVICE,
+  SERVICE_POLICY,
+  selector,
+  share,
+  sumBy,
+} from './lib/query.js';
 import {
   BREAKER_STATE,
   CALL_DURATION,
@@ -13,9 +28,9 @@ import {
 } from './lib/series.js';
 import { datasourceVariable, policyVariable, serviceVariable } from './lib/variables.js';
 
-const SP = [SERVICE, POLICY];
-const CALLS_COUNTED = [...SP, NOT_CANCELLED];
-const OPEN = 'resilience_circuit_breaker_state="open"';
+const CALLS_COUNTED = [...SERVICE_POLICY, NOT_CANCELLED];
+const BREAKER_STATE_LABEL = 'resilience_circuit_breaker_state';
+const OPEN = `${BREAKER_STATE_LABEL}="open"`;
 const POLICY_LEGEND = '{{service_name}} / {{resilience_policy}}';
 
 const spec = (): DashboardSpec => ({
@@ -52,12 +67,7 @@ const spec = (): DashboardSpec => ({
           thresholds: [1],
           targets: [
             {
-              expr: orZero(
-                sumBy(
-                  [],
-                  `max by (service_name, resilience_policy) (${BREAKER_STATE}{${SERVICE}, ${POLICY}, ${OPEN}})`,
-                ),
-              ),
+              expr: countInState(BREAKER_STATE, BREAKER_STATE_LABEL, 'open'),
             },
           ],
         }),
@@ -86,7 +96,9 @@ const spec = (): DashboardSpec => ({
           span: 4,
           thresholds: [0.5, 1],
           targets: [
-            { expr: `(${orZero(sumBy([], rate(RETRIES, SP)))}) / ${sumBy([], rate(CALLS, CALLS_COUNTED))}` },
+            {
+              expr: `(${orZero(sumBy([], rate(RETRIES, SERVICE_POLICY)))}) / ${sumBy([], rate(CALLS, CALLS_COUNTED))}`,
+            },
           ],
         }),
         stat({
@@ -94,7 +106,7 @@ const spec = (): DashboardSpec => ({
           description: '95th percentile of the duration of logical calls, all attempts and waits included.',
           unit: 's',
           span: 4,
-          targets: [{ expr: quantile(0.95, CALL_DURATION, SP) }],
+          targets: [{ expr: quantile(0.95, CALL_DURATION, SERVICE_POLICY) }],
         }),
       ],
     },
@@ -109,7 +121,10 @@ const spec = (): DashboardSpec => ({
           span: 12,
           stack: true,
           targets: [
-            { expr: sumBy(['resilience_outcome'], rate(CALLS, SP)), legend: '{{resilience_outcome}}' },
+            {
+              expr: sumBy(['resilience_outcome'], rate(CALLS, SERVICE_POLICY)),
+              legend: '{{resilience_outcome}}',
+            },
           ],
         }),
         timeseries({
@@ -133,9 +148,9 @@ const spec = (): DashboardSpec => ({
           unit: 's',
           span: 12,
           targets: [
-            { expr: quantile(0.5, CALL_DURATION, SP), legend: 'p50' },
-            { expr: quantile(0.95, CALL_DURATION, SP), legend: 'p95' },
-            { expr: quantile(0.99, CALL_DURATION, SP), legend: 'p99' },
+            { expr: quantile(0.5, CALL_DURATION, SERVICE_POLICY), legend: 'p50' },
+            { expr: quantile(0.95, CALL_DURATION, SERVICE_POLICY), legend: 'p95' },
+            { expr: quantile(0.99, CALL_DURATION, SERVICE_POLICY), legend: 'p99' },
           ],
         }),
         timeseries({
@@ -145,7 +160,7 @@ const spec = (): DashboardSpec => ({
           span: 12,
           targets: [
             {
-              expr: quantile(0.95, CALL_DURATION, SP, ['resilience_policy']),
+              expr: quantile(0.95, CALL_DURATION, SERVICE_POLICY, ['resilience_policy']),
               legend: '{{resilience_policy}}',
             },
           ],
@@ -185,7 +200,7 @@ const spec = (): DashboardSpec => ({
           stack: true,
           targets: [
             {
-              expr: `max by (service_name, resilience_policy) (${BREAKER_STATE}{${SERVICE}, ${POLICY}, ${OPEN}})`,
+              expr: maxBy(BY_SERVICE_POLICY, selector(BREAKER_STATE, [...SERVICE_POLICY, OPEN])),
               legend: POLICY_LEGEND,
             },
           ],

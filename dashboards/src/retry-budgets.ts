@@ -11,6 +11,7 @@ import {
   RANGE,
   rate,
   SERVICE,
+  SERVICE_POLICY,
   share,
   sumBy,
 } from './lib/query.js';
@@ -27,7 +28,6 @@ import {
 } from './lib/series.js';
 import { datasourceVariable, labelVariable, policyVariable, serviceVariable } from './lib/variables.js';
 
-const SP = [SERVICE, POLICY];
 const SB = [SERVICE, BUDGET];
 const BY_BUDGET = ['resilience_retry_budget_name'];
 
@@ -53,8 +53,8 @@ const spec = (): DashboardSpec => ({
           unit: 'ops',
           span: 12,
           targets: [
-            { expr: sumBy([], rate(RETRIES, SP)), legend: 'retries / s' },
-            { expr: sumBy([], rate(CALLS, [...SP, NOT_CANCELLED])), legend: 'calls / s' },
+            { expr: sumBy([], rate(RETRIES, SERVICE_POLICY)), legend: 'retries / s' },
+            { expr: sumBy([], rate(CALLS, [...SERVICE_POLICY, NOT_CANCELLED])), legend: 'calls / s' },
           ],
         }),
         timeseries({
@@ -77,7 +77,7 @@ const spec = (): DashboardSpec => ({
           stack: true,
           targets: [
             {
-              expr: sumBy(['resilience_error_category'], rate(RETRIES, SP)),
+              expr: sumBy(['resilience_error_category'], rate(RETRIES, SERVICE_POLICY)),
               legend: '{{resilience_error_category}}',
             },
           ],
@@ -94,7 +94,7 @@ const spec = (): DashboardSpec => ({
             {
               expr: share({
                 metric: RETRIES,
-                matchers: SP,
+                matchers: SERVICE_POLICY,
                 part: ['resilience_retry_delay_source="retry_after"'],
                 by: ['resilience_policy'],
               }),
@@ -109,9 +109,9 @@ const spec = (): DashboardSpec => ({
           unit: 's',
           span: 8,
           targets: [
-            { expr: quantile(0.5, RETRY_DELAY, SP), legend: 'p50' },
-            { expr: quantile(0.95, RETRY_DELAY, SP), legend: 'p95' },
-            { expr: quantile(0.99, RETRY_DELAY, SP), legend: 'p99' },
+            { expr: quantile(0.5, RETRY_DELAY, SERVICE_POLICY), legend: 'p50' },
+            { expr: quantile(0.95, RETRY_DELAY, SERVICE_POLICY), legend: 'p95' },
+            { expr: quantile(0.99, RETRY_DELAY, SERVICE_POLICY), legend: 'p99' },
           ],
         }),
       ],
@@ -163,7 +163,7 @@ const spec = (): DashboardSpec => ({
             {
               expr: sumBy(
                 ['resilience_policy'],
-                rate(REJECTIONS, [...SP, 'resilience_strategy="retry_budget"']),
+                rate(REJECTIONS, [...SERVICE_POLICY, 'resilience_strategy="retry_budget"']),
               ),
               legend: '{{resilience_policy}}',
             },
@@ -178,7 +178,7 @@ const spec = (): DashboardSpec => ({
           stack: true,
           targets: [
             {
-              expr: sumBy(['resilience_retry_reason'], rate(RETRY_EXHAUSTED, SP)),
+              expr: sumBy(['resilience_retry_reason'], rate(RETRY_EXHAUSTED, SERVICE_POLICY)),
               legend: '{{resilience_retry_reason}}',
             },
           ],
@@ -195,7 +195,11 @@ const spec = (): DashboardSpec => ({
               expr: orZero(
                 sumBy(
                   [],
-                  increase(RETRY_EXHAUSTED, [...SP, 'resilience_retry_reason="budget_exhausted"'], RANGE),
+                  increase(
+                    RETRY_EXHAUSTED,
+                    [...SERVICE_POLICY, 'resilience_retry_reason="budget_exhausted"'],
+                    RANGE,
+                  ),
                 ),
               ),
             },

@@ -55,6 +55,21 @@ export const maxBy = (by: readonly string[], expr: string): string =>
 /** A scalar-like total that shows 0 instead of "No data" when nothing matched. */
 export const orZero = (expr: string): string => `${expr} or vector(0)`;
 
+/** Matchers of the `$service` and `$policy` variables, which most panels filter by. */
+export const SERVICE_POLICY: Matchers = [SERVICE, POLICY];
+
+/** The labels that name one breaker or recovery manager of one service. */
+export const BY_SERVICE_POLICY: readonly string[] = ['service_name', 'resilience_policy'];
+
+/**
+ * How many breakers or recovery managers (by service and policy, worst instance) a one-hot state gauge shows in
+ * `state`: 0, not "No data", when none is.
+ */
+export const countInState = (gauge: string, stateLabel: string, state: string): string =>
+  orZero(
+    sumBy([], maxBy(BY_SERVICE_POLICY, selector(gauge, [...SERVICE_POLICY, `${stateLabel}="${state}"`]))),
+  );
+
 export interface ShareOptions {
   /** Counter (or histogram `_count`) to take the share of. */
   readonly metric: string;
