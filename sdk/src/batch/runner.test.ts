@@ -113,20 +113,27 @@ describe('BatchRetryManager.run', () => {
   });
 
   it('cancels during the backoff wait without waiting it out', async () => {
-    const batch = await open({ backoff: { initialDelayMs: 60_000, jitter: 'none' } });
-    const controller = new AbortController();
-    const started = Date.now();
-    const running = batch.run(
-      ['a'],
-      async () => {
-        setTimeout(() => controller.abort(), 10);
-        throw httpError(503);
-      },
-      { signal: controller.signal },
-    );
-    expect(await running).toMatchObject({ status: 'cancelled' });
-    expect(Date.now() - started).toBeLessThan(5_000);
-    expect(batch.item('a')).toMatchObject({ status: 'retrying', attempts: 1 });
+    vi.useFakeTimers();
+    try {
+      const batch = await open({ backoff: { initialDelayMs: 60_000, jitter: 'none' } });
+      const controller = new AbortController();
+      const running = batch.run(
+        ['a'],
+        async () => {
+          throw httpError(503);
+        },
+        { signal: controller.signal },
+      );
+      await vi.advanceTimersByTimeAsync(10);
+      expect(vi.getTimerCount()).toBe(1); // the attempt failed; the 60 s backoff wait is pending
+      controller.abort();
+      // Resolves with the clock still at 10 ms: the abort cut the wait (else this never settles) and cleared it.
+      expect(await running).toMatchObject({ status: 'cancelled' });
+      expect(vi.getTimerCount()).toBe(0);
+      expect(batch.item('a')).toMatchObject({ status: 'retrying', attempts: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('runs items concurrently up to the limit', async () => {
