@@ -95,8 +95,7 @@ export const RUN_RETRY_DEFAULTS = Object.freeze({
 
 /** Validates the agent-level options that are not policy options (those are validated by createPolicy). */
 export function checkAgentOptions(name: unknown, options: unknown): void {
-  const v = new OptionsValidator(`createAgent(${typeof name === 'string' ? JSON.stringify(name) : '…'})`);
-  v.name('name', name);
+  const v = OptionsValidator.forNamed('createAgent', name);
   const o = v.object('options', options, [
     'provider',
     'retry',

@@ -235,10 +235,7 @@ export function createAdaptiveRateLimiter(
   name: string,
   options: AdaptiveRateLimiterOptions = {},
 ): AdaptiveRateLimiter {
-  const v = new OptionsValidator(
-    `createAdaptiveRateLimiter(${typeof name === 'string' ? JSON.stringify(name) : '…'})`,
-  );
-  v.name('name', name);
+  const v = OptionsValidator.forNamed('createAdaptiveRateLimiter', name);
   checkAdaptiveRateLimiterOptions(v, '', options);
   v.done();
   return new AdaptiveRateLimiter(name, options);

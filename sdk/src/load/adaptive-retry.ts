@@ -117,10 +117,7 @@ export function createAdaptiveRetryLimit(
   name: string,
   options: AdaptiveRetryOptions = {},
 ): AdaptiveRetryLimit {
-  const v = new OptionsValidator(
-    `createAdaptiveRetryLimit(${typeof name === 'string' ? JSON.stringify(name) : '…'})`,
-  );
-  v.name('name', name);
+  const v = OptionsValidator.forNamed('createAdaptiveRetryLimit', name);
   const o = v.object('', options, ['maxAttempts', 'shrinkAfterFailures', 'growAfterSuccesses']);
   v.number('maxAttempts', o.maxAttempts, { min: 1, max: 1000, integer: true });
   v.number('shrinkAfterFailures', o.shrinkAfterFailures, { min: 1, integer: true });

@@ -17,10 +17,7 @@ import { checkRecoveryOptions, type SharedRecoveryOptions } from './recovery-opt
  * });
  */
 export function createRecoveryManager(name: string, options: SharedRecoveryOptions = {}): RecoveryManager {
-  const v = new OptionsValidator(
-    `createRecoveryManager(${typeof name === 'string' ? JSON.stringify(name) : '…'})`,
-  );
-  v.name('name', name);
+  const v = OptionsValidator.forNamed('createRecoveryManager', name);
   checkRecoveryOptions(v, '', options, true);
   v.done();
   const manager = new RecoveryManager(name, options, cachedClassifier(options.classifier ?? classifyError));

@@ -69,10 +69,7 @@ export class FeatureRegistry {
 
   /** Defines a feature; names are unique per registry (and per `registry` kind `feature`). */
   define<T>(name: string, options: FeatureOptions<T>): Feature<T> {
-    const v = new OptionsValidator(
-      `FeatureRegistry.define(${typeof name === 'string' ? JSON.stringify(name) : '…'})`,
-    );
-    v.name('name', name);
+    const v = OptionsValidator.forNamed('FeatureRegistry.define', name);
     checkFeatureOptions(v, options);
     if (this.features.has(name)) v.fail('name', 'a name not yet defined in this registry', name);
     v.done();

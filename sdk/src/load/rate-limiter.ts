@@ -191,10 +191,7 @@ const READY: Promise<void> = Promise.resolve();
  * await chat.execute(fn, { rateLimitKey: threadId });
  */
 export function createRateLimiter(name: string, options: SharedRateLimiterOptions): RateLimiter {
-  const v = new OptionsValidator(
-    `createRateLimiter(${typeof name === 'string' ? JSON.stringify(name) : '…'})`,
-  );
-  v.name('name', name);
+  const v = OptionsValidator.forNamed('createRateLimiter', name);
   const config = checkRateLimiterOptions(v, '', options, true);
   v.done();
   const limiter = new RateLimiter(name, config, options.now ?? monotonicNow);

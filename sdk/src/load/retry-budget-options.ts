@@ -74,10 +74,7 @@ export function resolveRetryBudgetOptions(
   name: unknown,
   options: unknown,
 ): SlidingWindowBudgetConfig | TokenBucketBudgetConfig {
-  const v = new OptionsValidator(
-    `createRetryBudget(${typeof name === 'string' ? JSON.stringify(name) : '…'})`,
-  );
-  v.name('name', name);
+  const v = OptionsValidator.forNamed('createRetryBudget', name);
   const common = ['kind', 'registry', 'now'];
   const raw = (options ?? {}) as Record<string, unknown>;
   const d = RETRY_BUDGET_DEFAULTS;

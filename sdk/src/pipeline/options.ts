@@ -64,8 +64,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Validates `createPolicy` arguments, reporting every problem in one `RangeError`/`TypeError`. */
 export function resolvePolicyOptions<F>(name: unknown, options: unknown): ResolvedPolicyOptions<F> {
-  const v = new OptionsValidator(`createPolicy(${typeof name === 'string' ? JSON.stringify(name) : '…'})`);
-  v.name('name', name);
+  const v = OptionsValidator.forNamed('createPolicy', name);
   const o = v.object('options', options, KEYS);
   v.func('classifier', o.classifier);
   v.oneOf('attemptSpans', o.attemptSpans, ['retries', 'always']);

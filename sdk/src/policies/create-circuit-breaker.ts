@@ -20,10 +20,7 @@ export function createCircuitBreaker(
   name: string,
   options: SharedCircuitBreakerOptions = {},
 ): CircuitBreaker {
-  const v = new OptionsValidator(
-    `createCircuitBreaker(${typeof name === 'string' ? JSON.stringify(name) : '…'})`,
-  );
-  v.name('name', name);
+  const v = OptionsValidator.forNamed('createCircuitBreaker', name);
   const { registry, ...breakerOptions } = options;
   checkCircuitBreakerOptions(v, 'options', breakerOptions);
   v.done();

@@ -12,6 +12,15 @@ describe('OptionsValidator', () => {
     );
   });
 
+  it('forNamed names the factory and the name in every message and checks the name', () => {
+    expect(() => OptionsValidator.forNamed('createPolicy', 'llm.chat').done()).not.toThrow();
+    expect(() => OptionsValidator.forNamed('createPolicy', 'has space').done()).toThrow(
+      'Invalid options for createPolicy("has space"): name must be a string of 1-64 characters from [A-Za-z0-9_.:-], got "has space"',
+    );
+    expect(() => OptionsValidator.forNamed('createPolicy', 42).done()).toThrow(TypeError);
+    expect(() => OptionsValidator.forNamed('createPolicy', 42).done()).toThrow('createPolicy(…)');
+  });
+
   it('throws a TypeError when any value has the wrong type', () => {
     const v = new OptionsValidator('x');
     v.number('a', 1.5, { integer: true });

@@ -61,6 +61,16 @@ export class OptionsValidator {
   /** @param subject What is being configured, used as the message prefix. */
   constructor(private readonly subject: string) {}
 
+  /**
+   * A validator for a factory that takes a user-supplied name first, e.g. `createPolicy("llm")`, with that name
+   * already checked against {@link POLICY_NAME_PATTERN} (as option `name`).
+   */
+  static forNamed(factory: string, name: unknown): OptionsValidator {
+    const v = new OptionsValidator(`${factory}(${typeof name === 'string' ? JSON.stringify(name) : '…'})`);
+    v.name('name', name);
+    return v;
+  }
+
   /** Records a problem directly. */
   fail(path: string, constraint: string, value: unknown, isTypeProblem = false): void {
     this.problems.push(`${path} must be ${constraint}, got ${describeValue(value)}`);
