@@ -1,7 +1,7 @@
 import { classifyError } from '../classify/index.js';
 import { cachedClassifier } from '../pipeline/cached-classifier.js';
 import { OptionsValidator } from '../util/validate.js';
-import { joinRegistry } from './internal.js';
+import { registerUntilDisposed } from './internal.js';
 import { RecoveryManager } from './recovery-manager.js';
 import { checkRecoveryOptions, type SharedRecoveryOptions } from './recovery-options.js';
 
@@ -21,11 +21,6 @@ export function createRecoveryManager(name: string, options: SharedRecoveryOptio
   checkRecoveryOptions(v, '', options, true);
   v.done();
   const manager = new RecoveryManager(name, options, cachedClassifier(options.classifier ?? classifyError));
-  try {
-    manager.onDispose(joinRegistry(options.registry, 'recovery', manager));
-  } catch (error) {
-    manager.dispose();
-    throw error;
-  }
+  registerUntilDisposed(options.registry, 'recovery', manager);
   return manager;
 }

@@ -33,6 +33,23 @@ export function joinRegistry<K extends keyof RegistryKinds>(
 }
 
 /**
+ * Registers a standalone object built by a `create*` factory and unregisters it when it is disposed. When the
+ * registry refuses it (a duplicate name), the object is disposed (its gauges stop) before the error is rethrown.
+ */
+export function registerUntilDisposed<K extends keyof RegistryKinds>(
+  registry: PolicyRegistry | null | undefined,
+  kind: K,
+  value: RegistryKinds[K] & { onDispose(cleanup: () => void): void; dispose(): void },
+): void {
+  try {
+    value.onDispose(joinRegistry(registry, kind, value));
+  } catch (error) {
+    value.dispose();
+    throw error;
+  }
+}
+
+/**
  * Records a refusal by `strategy`: {@link METRIC_REJECTIONS} and an {@link EVENT_REJECTION} span event on
  * the attempt span, the call span, or (outside a pipeline) the active span. Inside a pipeline the policy's
  * attributes are used; standalone, `own` (the strategy's own name).

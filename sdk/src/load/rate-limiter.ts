@@ -4,7 +4,7 @@ import { ATTR_RESILIENCE_RATE_LIMITER, EVENT_REJECTION, METRIC_REJECTIONS } from
 import { AttributeCache } from '../telemetry/attributes.js';
 import { NEVER_ABORTED, sleep } from '../util/abort.js';
 import { OptionsValidator } from '../util/validate.js';
-import { type Clock, joinRegistry, monotonicNow, recordRejection } from './internal.js';
+import { type Clock, monotonicNow, recordRejection, registerUntilDisposed } from './internal.js';
 import { LruMap } from './lru.js';
 import { type Permits, SlidingWindowPermits, TokenBucketPermits } from './permits.js';
 import {
@@ -195,11 +195,6 @@ export function createRateLimiter(name: string, options: SharedRateLimiterOption
   const config = checkRateLimiterOptions(v, '', options, true);
   v.done();
   const limiter = new RateLimiter(name, config, options.now ?? monotonicNow);
-  try {
-    limiter.onDispose(joinRegistry(options.registry, 'rateLimiter', limiter));
-  } catch (error) {
-    limiter.dispose();
-    throw error;
-  }
+  registerUntilDisposed(options.registry, 'rateLimiter', limiter);
   return limiter;
 }

@@ -7,7 +7,7 @@ import {
   METRIC_RETRY_BUDGET_AVAILABLE,
   METRIC_RETRY_BUDGET_CAPACITY,
 } from '../semconv.js';
-import { type Clock, joinRegistry, monotonicNow, registerGauges } from './internal.js';
+import { type Clock, monotonicNow, registerGauges, registerUntilDisposed } from './internal.js';
 import {
   type RetryBudgetOptions,
   resolveRetryBudgetOptions,
@@ -221,11 +221,6 @@ export function createRetryBudget(name: string, options: RetryBudgetOptions = {}
     config.kind === 'token_bucket'
       ? new TokenBucketBudget(name, config)
       : new SlidingWindowBudget(name, config, options.now ?? monotonicNow);
-  try {
-    budget.onDispose(joinRegistry(options.registry, 'retryBudget', budget));
-  } catch (error) {
-    budget.dispose();
-    throw error;
-  }
+  registerUntilDisposed(options.registry, 'retryBudget', budget);
   return budget;
 }
