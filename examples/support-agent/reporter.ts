@@ -2,6 +2,7 @@ import type { SupportAgent } from './support-agent.js';
 
 /** Outcome counters of one phase. */
 interface PhaseCounts {
+  /** Calls that finished in the phase. */
   calls: number;
   answered: number;
   backup: number;
@@ -80,12 +81,13 @@ export class Reporter {
     return this.phases.get(this.phase) ?? empty();
   }
 
-  callStarted(): void {
-    this.current().calls++;
-  }
-
+  /**
+   * Counts a finished call in the phase it finished in, like its fallback (counted when it served), so each row
+   * adds up: calls = primary + backup + cached + apology + failed.
+   */
   callEnded(ok: boolean): void {
     const c = this.current();
+    c.calls++;
     if (ok) c.answered++;
     else c.failed++;
   }

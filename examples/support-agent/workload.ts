@@ -33,7 +33,6 @@ export class Workload {
     const question = template.replace('{id}', String(1000 + Math.floor(this.random() * 9000)));
     const thread = `thread-${++this.next}`;
     this.started.push(performance.now());
-    this.reporter.callStarted();
     const call = this.support.answer(question, thread).then(
       () => this.reporter.callEnded(true),
       () => this.reporter.callEnded(false),
