@@ -84,7 +84,14 @@ export type {
   ClassifierOptions,
   ErrorClass,
 } from './classify/types.js';
-
+export type { AttemptInput, ProtectedFn } from './core/call-context.js';
+export type { ExecuteOptions } from './core/execute-options.js';
+export {
+  defaultRegistry,
+  PolicyRegistry,
+  type RegistryKinds,
+  type Snapshotting,
+} from './core/registry.js';
 // Errors
 export {
   CallCancelledError,
@@ -123,7 +130,7 @@ export {
   isolateBreaker,
   watchErrorPatterns,
 } from './load/error-patterns.js';
-export type { Feature, FeatureSnapshot } from './load/feature.js';
+export type { Feature, FeatureCallOptions, FeatureSnapshot } from './load/feature.js';
 export { FEATURE_DEFAULTS, type FeatureOptions } from './load/feature-options.js';
 export {
   createFeatureRegistry,
@@ -156,17 +163,9 @@ export { RAMP_DEFAULTS, type RampOptions, type SlowStartRamp, type StepRamp } fr
 // Monitoring HTTP API
 export { type HealthSummary, healthSummary } from './monitor/health.js';
 export { createMonitorHandler, type MonitorHandler, type MonitorOptions } from './monitor/monitor-handler.js';
-export type { AttemptInput, ProtectedFn } from './pipeline/call-context.js';
 // Policies and the pipeline
 export { createPolicy, ResiliencePolicy } from './pipeline/create-policy.js';
-export type { ExecuteOptions } from './pipeline/execute-options.js';
 export type { PolicyOptions } from './pipeline/options.js';
-export {
-  defaultRegistry,
-  PolicyRegistry,
-  type RegistryKinds,
-  type Snapshotting,
-} from './pipeline/registry.js';
 export type { Jitter } from './policies/backoff.js';
 export type { BulkheadOptions } from './policies/bulkhead.js';
 export { CircuitBreaker, type CircuitTransition } from './policies/circuit-breaker.js';

@@ -1,6 +1,7 @@
 import type { ClassifiedError, Classifier } from '../classify/types.js';
+import type { PolicyRegistry } from '../core/registry.js';
 import type { PolicyOptions } from '../pipeline/options.js';
-import type { PolicyRegistry } from '../pipeline/registry.js';
+import { hasCacheFallback } from '../policies/fallback.js';
 import type { RetryOptions } from '../policies/retry-options.js';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
@@ -109,6 +110,19 @@ export function checkAgentOptions(name: unknown, options: unknown): void {
     v.fail('provider', 'a non-empty string', o.provider, typeof o.provider !== 'string');
   }
   v.func('classifier', o.classifier);
+  const run = o.run as Record<string, unknown> | undefined;
+  if (typeof run === 'object' && run !== null) {
+    if (run.retry !== undefined)
+      v.fail('run.retry', 'absent (run-level retry is options.retry)', run.retry, true);
+    if (run.fallback !== undefined) {
+      v.fail(
+        'run.fallback',
+        `absent (runs have no fallback${hasCacheFallback(run.fallback) ? '; a cache fallback needs a cacheKey, which runs are never executed with' : ''})`,
+        run.fallback,
+        true,
+      );
+    }
+  }
   if (o.retry !== undefined && o.retry !== false) {
     const retryOn = (o.retry as Record<string, unknown>).retryOn;
     if (retryOn !== undefined && !Array.isArray(retryOn))

@@ -1,4 +1,4 @@
-import type { ProtectedFn } from '../pipeline/call-context.js';
+import type { ProtectedFn } from '../core/call-context.js';
 import type { ResiliencePolicy } from '../pipeline/create-policy.js';
 import { ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_TOOL_CALL_ID } from '../semconv.js';
 

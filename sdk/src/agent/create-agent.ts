@@ -3,8 +3,8 @@ import { type Attributes, SpanKind, trace } from '@opentelemetry/api';
 import type { IDisposable } from 'cockatiel';
 import { classifyError } from '../classify/index.js';
 import type { ClassifiedError, Classifier } from '../classify/types.js';
+import type { ProtectedFn } from '../core/call-context.js';
 import { ResilienceError } from '../errors/call-errors.js';
-import type { ProtectedFn } from '../pipeline/call-context.js';
 import { createPolicy, type ResiliencePolicy } from '../pipeline/create-policy.js';
 import type { RetryInfo } from '../policies/retry-options.js';
 import {

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ResilienceError } from '../errors/call-errors.js';
 import { ATTR_ERROR_TYPE, ERROR_TYPE_OTHER } from '../semconv.js';
+import { boundedErrorType } from '../telemetry/error-types.js';
 import { currentTelemetry } from '../telemetry/telemetry.js';
 import { safely } from '../util/safely.js';
 
@@ -13,7 +14,7 @@ export type GenAiDurationMetric =
 /** The `error.type` of a helper call's failure; undefined for a cancellation (not an error). */
 function errorTypeOf(error: unknown): string | undefined {
   if (!ResilienceError.isInstance(error)) return ERROR_TYPE_OTHER;
-  return error.classified.category === 'cancelled' ? undefined : error.classified.errorType;
+  return error.classified.category === 'cancelled' ? undefined : boundedErrorType(error.classified.errorType);
 }
 
 /**

@@ -77,7 +77,7 @@ describe('adaptive rate limiter (AWS adaptive retry mode)', () => {
       // One attempt reached the downstream; the retry would have waited 1.5 s for a send token (0.5/s).
       expect(calls).toHaveLength(1);
       expect(error).toBeInstanceOf(CallRejectedError);
-      expect(error).toMatchObject({ strategy: 'rate_limiter', retryAfterMs: 1_500, attempts: 2 });
+      expect(error).toMatchObject({ strategy: 'rate_limiter', retryAfterMs: 1_500, attempts: 1 });
       expect(limiter.snapshot()).toMatchObject({ enabled: true, throttles: 1, rejected: 1 });
 
       const patient = createPolicy('bedrock.patient', {

@@ -1,11 +1,13 @@
+import type { AttemptContext } from '../core/attempt-context.js';
+import { attemptFailureCause, CANCELLED_BY_CALLER } from '../core/attempt-outcome.js';
+import { recordRejection } from '../core/rejection.js';
+import type { AttemptNext, AttemptStage } from '../core/stage.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
-import { classifyFailure } from '../pipeline/attempt.js';
-import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
 import { ATTR_RESILIENCE_RATE_LIMITER, ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
 import { sleep } from '../util/abort.js';
 import { OptionsValidator } from '../util/validate.js';
-import { type Clock, monotonicNow, recordRejection } from './internal.js';
+import { type Clock, monotonicNow } from './internal.js';
 
 /**
  * The AWS SDKs' "adaptive" retry mode (`DefaultRateLimiter` of `@smithy/util-retry`): a client-side token bucket
@@ -70,7 +72,7 @@ export function checkAdaptiveRateLimiterOptions(v: OptionsValidator, path: strin
   v.number(`${p}smooth`, o.smooth, { above: 0, max: 1 });
   v.number(`${p}minFillRate`, o.minFillRate, { above: 0 });
   v.number(`${p}minCapacity`, o.minCapacity, { min: 1 });
-  v.number(`${p}maxWaitMs`, o.maxWaitMs, { min: 0, max: 2 ** 31 - 1 });
+  v.delay(`${p}maxWaitMs`, o.maxWaitMs);
   const categories = o.throttlingCategories;
   if (categories !== undefined && !Array.isArray(categories)) {
     v.fail(`${p}throttlingCategories`, 'an array of error categories', categories, true);
@@ -85,7 +87,7 @@ export function checkAdaptiveRateLimiterOptions(v: OptionsValidator, path: strin
  * (original and retries) takes a send token, after the recovery admission and before the attempt timeout, and
  * every response adjusts the rate. Times are kept in seconds, as in the reference implementation.
  */
-export class AdaptiveRateLimiter implements Stage {
+export class AdaptiveRateLimiter implements AttemptStage {
   private enabled = false;
   private tokens = 0;
   private fillRate: number;
@@ -163,17 +165,18 @@ export class AdaptiveRateLimiter implements Stage {
     this.tokens = Math.min(this.tokens, this.maxCapacity);
   }
 
-  run(ctx: CallContext, next: Next): Promise<unknown> {
-    if (!this.enabled) return this.observe(ctx, next);
+  runAttempt(attempt: AttemptContext, next: AttemptNext): Promise<unknown> {
+    const call = attempt.call;
+    if (!this.enabled) return this.observe(attempt, next);
     this.refill();
     const waitMs = this.tokens >= 1 ? 0 : ((1 - this.tokens) / this.fillRate) * 1000;
     if (waitMs === 0) {
       this.tokens -= 1;
-      return this.observe(ctx, next);
+      return this.observe(attempt, next);
     }
-    if (waitMs > this.settings.maxWaitMs || Date.now() + waitMs >= ctx.deadline) {
+    if (waitMs > this.settings.maxWaitMs || Date.now() + waitMs >= call.deadline) {
       this.rejected++;
-      recordRejection(ctx, this.attributes, 'rate_limiter', { [ATTR_RESILIENCE_RATE_LIMITER]: this.name });
+      recordRejection(call, this.attributes, 'rate_limiter', { [ATTR_RESILIENCE_RATE_LIMITER]: this.name });
       const wait = Math.ceil(waitMs);
       return Promise.reject(
         new ExecutionRejectedError('rate_limiter', `Adaptive rate limit: next send token in ${wait}ms`, {
@@ -183,8 +186,8 @@ export class AdaptiveRateLimiter implements Stage {
     }
     this.tokens -= 1;
     this.delayed++;
-    return sleep(Math.ceil(waitMs), ctx.signal).then(
-      () => this.observe(ctx, next),
+    return sleep(Math.ceil(waitMs), attempt.signal).then(
+      () => this.observe(attempt, next),
       (reason: unknown) => {
         this.tokens = Math.min(this.maxCapacity, this.tokens + 1);
         throw reason;
@@ -192,16 +195,17 @@ export class AdaptiveRateLimiter implements Stage {
     );
   }
 
-  private observe(ctx: CallContext, next: Next): Promise<unknown> {
-    return next(ctx).then(
+  private observe(attempt: AttemptContext, next: AttemptNext): Promise<unknown> {
+    return next(attempt).then(
       value => {
         this.update(false);
         return value;
       },
       (error: unknown) => {
-        const { category } = classifyFailure(ctx, error);
-        if (category !== 'cancelled' && category !== 'rejected' && category !== 'circuit_open') {
-          this.update(this.throttling.has(category));
+        const cause = attemptFailureCause(attempt, error);
+        // Only responses of the downstream teach the controller: not a cancellation, not a rejection before it.
+        if (cause !== CANCELLED_BY_CALLER && attempt.invoked) {
+          this.update(this.throttling.has(attempt.call.runtime.classify(cause).category));
         }
         throw error;
       },

@@ -1,5 +1,5 @@
 import { classifyError } from '../classify/index.js';
-import { cachedClassifier } from '../pipeline/cached-classifier.js';
+import { cachedClassifier } from '../core/cached-classifier.js';
 import { OptionsValidator } from '../util/validate.js';
 import { registerUntilDisposed } from './internal.js';
 import { RecoveryManager } from './recovery-manager.js';

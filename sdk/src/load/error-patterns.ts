@@ -200,8 +200,7 @@ export function watchErrorPatterns(
   else for (const [i, rule] of rules.entries()) checkRule(v, `rules[${i}]`, rule);
   const o = v.object('options', options, ['name', 'pollIntervalMs']);
   if (o.name !== undefined) v.name('options.name', o.name);
-  if (o.pollIntervalMs !== null)
-    v.number('options.pollIntervalMs', o.pollIntervalMs, { above: 0, max: 2 ** 31 - 1 });
+  if (o.pollIntervalMs !== null) v.delay('options.pollIntervalMs', o.pollIntervalMs, { above: 0 });
   v.done();
   const d = ERROR_PATTERN_DEFAULTS;
   return new ErrorPatternWatcher(

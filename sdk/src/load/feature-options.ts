@@ -43,8 +43,8 @@ export function checkFeatureOptions(v: OptionsValidator, options: unknown): void
   if (!('fallback' in o))
     v.fail('options.fallback', 'set (the value served while the feature is off)', undefined, true);
   v.number('options.errorThreshold', o.errorThreshold, { min: 1, integer: true });
-  v.number('options.windowMs', o.windowMs, { above: 0 });
-  v.number('options.cooldownMs', o.cooldownMs, { above: 0 });
+  v.delay('options.windowMs', o.windowMs, { above: 0 });
+  v.delay('options.cooldownMs', o.cooldownMs, { above: 0 });
   const count = o.countErrors;
   if (Array.isArray(count))
     for (const [i, c] of count.entries()) v.oneOf(`options.countErrors[${i}]`, c, ERROR_CATEGORIES);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PolicyRegistry } from '../pipeline/registry.js';
+import { PolicyRegistry } from '../core/registry.js';
 import {
   ATTR_RESILIENCE_FEATURE,
   ATTR_RESILIENCE_FEATURE_REASON,
@@ -118,7 +118,7 @@ describe('feature registry (graceful degradation)', () => {
     expect(registry.list('feature')).toEqual([a]);
     expect(() => features.define('a', { fallback: null })).toThrow(/name must be a name not yet defined/);
     expect(() => features.define('b', { errorThreshold: 0, windowMs: 0, cooldownMs: -1 } as never)).toThrow(
-      'Invalid options for FeatureRegistry.define("b"): options.fallback must be set (the value served while the feature is off), got undefined; options.errorThreshold must be an integer >= 1, got 0; options.windowMs must be a number > 0, got 0; options.cooldownMs must be a number > 0, got -1',
+      'Invalid options for FeatureRegistry.define("b"): options.fallback must be set (the value served while the feature is off), got undefined; options.errorThreshold must be an integer >= 1, got 0; options.windowMs must be a number in (0, 2147483647], got 0; options.cooldownMs must be a number in (0, 2147483647], got -1',
     );
     features.dispose();
     expect(registry.list('feature')).toEqual([]);

@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import { EventEmitter } from 'cockatiel';
 import { classifyError } from '../classify/index.js';
 import type { Classifier } from '../classify/types.js';
-import type { PolicyRegistry } from '../pipeline/registry.js';
+import type { PolicyRegistry } from '../core/registry.js';
 import {
   ATTR_RESILIENCE_FEATURE,
   ATTR_RESILIENCE_FEATURE_REASON,
@@ -14,7 +14,7 @@ import {
 import { addSpanEvent } from '../telemetry/spans.js';
 import { safely } from '../util/safely.js';
 import { OptionsValidator } from '../util/validate.js';
-import { Feature, type FeatureOptions } from './feature.js';
+import { Feature, type FeatureCallOptions, type FeatureOptions } from './feature.js';
 import { checkFeatureOptions } from './feature-options.js';
 import { type Clock, joinRegistry, monotonicNow, registerGauges } from './internal.js';
 
@@ -106,11 +106,16 @@ export class FeatureRegistry {
 
   /**
    * Runs `fn` if the feature is enabled; otherwise (and, unless the feature `rethrow`s, when `fn` fails) resolves
-   * its fallback. Errors of the feature count towards its automatic disable.
+   * its fallback. Errors of the feature count towards its automatic disable; a failure after the caller's
+   * `signal` aborted is a cancellation: rethrown, never counted.
    */
-  executeIfEnabled<T>(feature: Feature<T> | string, fn: () => T | PromiseLike<T>): Promise<T> {
+  executeIfEnabled<T>(
+    feature: Feature<T> | string,
+    fn: () => T | PromiseLike<T>,
+    options?: FeatureCallOptions,
+  ): Promise<T> {
     const target = typeof feature === 'string' ? (this.require(feature) as Feature<T>) : feature;
-    return target.execute(fn);
+    return target.execute(fn, options);
   }
 
   private require(name: string): Feature<unknown> {

@@ -7,6 +7,12 @@ import { RollingCounter } from './rolling-window.js';
 
 export type { FeatureOptions } from './feature-options.js';
 
+/** Per-call options of a feature's `execute`. */
+export interface FeatureCallOptions {
+  /** The caller's signal: a failure after it aborted is a cancellation, not an error of the feature. */
+  readonly signal?: AbortSignal;
+}
+
 /** What the monitoring API reports for a feature. */
 export interface FeatureSnapshot {
   readonly name: string;
@@ -117,8 +123,11 @@ export class Feature<T> {
     }
   }
 
-  /** Runs `fn` while enabled, else resolves the fallback; a failure counts and serves the fallback. */
-  async execute(fn: () => T | PromiseLike<T>): Promise<T> {
+  /**
+   * Runs `fn` while enabled, else resolves the fallback; a failure counts and serves the fallback. Once the
+   * caller's `signal` has aborted, a failure is the caller's cancellation: it is rethrown, never counted.
+   */
+  async execute(fn: () => T | PromiseLike<T>, options: FeatureCallOptions = {}): Promise<T> {
     if (!this.enabled) {
       this.fallbacks++;
       return this.fallback;
@@ -126,6 +135,7 @@ export class Feature<T> {
     try {
       return await fn();
     } catch (error) {
+      if (options.signal?.aborted === true) throw error;
       this.recordError(error);
       if (this.settings.rethrow) throw error;
       this.fallbacks++;

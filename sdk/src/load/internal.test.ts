@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { PolicyRegistry } from '../pipeline/registry.js';
+import { PolicyRegistry } from '../core/registry.js';
 import { registerUntilDisposed } from './internal.js';
 import { createRateLimiter } from './rate-limiter.js';
 

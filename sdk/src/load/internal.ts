@@ -1,12 +1,6 @@
-import { type Attributes, trace } from '@opentelemetry/api';
-import type { CallContext } from '../pipeline/call-context.js';
-import { defaultRegistry, type PolicyRegistry, type RegistryKinds } from '../pipeline/registry.js';
-import { ATTR_RESILIENCE_STRATEGY, EVENT_REJECTION, METRIC_REJECTIONS, type Strategy } from '../semconv.js';
-import type { AttributeCache } from '../telemetry/attributes.js';
+import { defaultRegistry, type PolicyRegistry, type RegistryKinds } from '../core/registry.js';
 import { type GaugeSource, registerGaugeSource } from '../telemetry/gauge-sources.js';
-import { addSpanEvent } from '../telemetry/spans.js';
 import { currentTelemetry } from '../telemetry/telemetry.js';
-import { safely } from '../util/safely.js';
 
 /** A clock in milliseconds. */
 export type Clock = () => number;
@@ -47,28 +41,6 @@ export function registerUntilDisposed<K extends keyof RegistryKinds>(
     value.dispose();
     throw error;
   }
-}
-
-/**
- * Records a refusal by `strategy`: {@link METRIC_REJECTIONS} and an {@link EVENT_REJECTION} span event on
- * the attempt span, the call span, or (outside a pipeline) the active span. Inside a pipeline the policy's
- * attributes are used; standalone, `own` (the strategy's own name).
- */
-export function recordRejection(
-  ctx: CallContext | undefined,
-  own: AttributeCache,
-  strategy: Strategy,
-  extra?: Attributes,
-): void {
-  const attributes = (ctx?.runtime.attributes ?? own).get(`rej|${strategy}`, () => ({
-    [ATTR_RESILIENCE_STRATEGY]: strategy,
-  }));
-  const telemetry = ctx?.telemetry ?? currentTelemetry();
-  if (telemetry.metricsEnabled) {
-    safely(`recording a ${strategy} rejection`, () => telemetry.instruments.rejections.add(1, attributes));
-  }
-  const span = ctx === undefined ? trace.getActiveSpan() : (ctx.attemptSpan ?? ctx.callSpan);
-  addSpanEvent(span, EVENT_REJECTION, extra === undefined ? attributes : { ...attributes, ...extra });
 }
 
 /**

@@ -46,7 +46,7 @@ describe('load stages in the pipeline order', () => {
   it('admits each attempt through the recovery ramp inside the breaker; attempt timeouts count as failures', async () => {
     const policy = createPolicy('p', {
       registry: null,
-      circuitBreaker: { breaker: { kind: 'consecutive', threshold: 100 } },
+      circuitBreaker: { breaker: { kind: 'consecutive', threshold: 2 }, halfOpenAfterMs: 60_000 },
       recovery: { failureThreshold: 2 },
       attemptTimeoutMs: 100,
       retry: { maxRetries: 1, initialDelayMs: 0 },
@@ -55,7 +55,14 @@ describe('load stages in the pipeline order', () => {
     await vi.runAllTimersAsync();
     expect(await result).toMatchObject({ reason: 'max_attempts', attempts: 2 });
     expect(policy.recovery?.state).toBe('degraded');
-    expect(policy.circuitBreaker?.snapshot().failures).toBe(2);
+    expect(policy.circuitBreaker?.state).toBe('open');
+    const admitted = policy.recovery?.snapshot().admitted;
+    expect(admitted).toBe(2);
+    // The open breaker (outside) rejects before the recovery stage (inside) is asked.
+    const rejected = await policy.execute(() => 'never').catch(e => e);
+    expect(rejected).toBeInstanceOf(CallRejectedError);
+    expect(rejected).toMatchObject({ strategy: 'circuit_breaker', attempts: 0 });
+    expect(policy.recovery?.snapshot()).toMatchObject({ admitted: 2, shed: 0 });
     policy.dispose();
   });
 

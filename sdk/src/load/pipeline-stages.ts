@@ -1,5 +1,5 @@
 import type { Classifier } from '../classify/types.js';
-import type { PolicyRegistry } from '../pipeline/registry.js';
+import type { PolicyRegistry } from '../core/registry.js';
 import type { CircuitBreaker } from '../policies/circuit-breaker.js';
 import { OptionsValidator } from '../util/validate.js';
 import {

@@ -1,4 +1,4 @@
-import type { PolicyRegistry } from '../pipeline/registry.js';
+import type { PolicyRegistry } from '../core/registry.js';
 import type { OptionsValidator } from '../util/validate.js';
 import type { Clock } from './internal.js';
 
@@ -66,13 +66,13 @@ export function checkRateLimiterOptions(
   v.oneOf(`${p}kind`, o.kind, ['token_bucket', 'sliding_window']);
   if (o.limit === undefined) v.fail(`${p}limit`, 'an integer >= 1', undefined, true);
   v.number(`${p}limit`, o.limit, { min: 1, max: 1_000_000, integer: true });
-  v.number(`${p}intervalMs`, o.intervalMs, { above: 0 });
+  v.delay(`${p}intervalMs`, o.intervalMs, { above: 0 });
   v.number(`${p}burst`, o.burst, { min: 1 });
   if (o.burst !== undefined && o.kind === 'sliding_window') {
     v.fail(`${p}burst`, "unset for kind 'sliding_window' (the window allows bursts of limit)", o.burst);
   }
   v.number(`${p}maxKeys`, o.maxKeys, { min: 1, max: 10_000_000, integer: true });
-  v.number(`${p}maxWaitMs`, o.maxWaitMs, { min: 0, max: 2 ** 31 - 1 });
+  v.delay(`${p}maxWaitMs`, o.maxWaitMs);
   v.func(`${p}now`, o.now);
   const limit = (o.limit as number | undefined) ?? 1;
   return {

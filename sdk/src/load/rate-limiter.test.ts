@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PolicyRegistry } from '../core/registry.js';
 import { CallCancelledError, CallRejectedError } from '../errors/call-errors.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
 import { createPolicy } from '../pipeline/create-policy.js';
-import { PolicyRegistry } from '../pipeline/registry.js';
 import {
   ATTR_RESILIENCE_POLICY,
   ATTR_RESILIENCE_RATE_LIMITER,
@@ -139,7 +139,7 @@ describe('rate limiter', () => {
     limiter.dispose();
     expect(registry.list('rateLimiter')).toEqual([]);
     expect(() => createRateLimiter('r', { limit: 0, intervalMs: -1, maxKeys: 0 })).toThrow(
-      'Invalid options for createRateLimiter("r"): limit must be an integer in [1, 1000000], got 0; intervalMs must be a number > 0, got -1; maxKeys must be an integer in [1, 10000000], got 0',
+      'Invalid options for createRateLimiter("r"): limit must be an integer in [1, 1000000], got 0; intervalMs must be a number in (0, 2147483647], got -1; maxKeys must be an integer in [1, 10000000], got 0',
     );
     expect(() => createRateLimiter('r', { kind: 'sliding_window', limit: 1, burst: 5 })).toThrow(
       /burst must be unset/,

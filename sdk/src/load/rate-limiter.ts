@@ -1,10 +1,12 @@
+import type { CallContext } from '../core/call-context.js';
+import { recordRejection } from '../core/rejection.js';
+import type { CallNext, CallStage } from '../core/stage.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
-import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
 import { ATTR_RESILIENCE_RATE_LIMITER, EVENT_REJECTION, METRIC_REJECTIONS } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
 import { NEVER_ABORTED, sleep } from '../util/abort.js';
 import { OptionsValidator } from '../util/validate.js';
-import { type Clock, monotonicNow, recordRejection, registerUntilDisposed } from './internal.js';
+import { type Clock, monotonicNow, registerUntilDisposed } from './internal.js';
 import { LruMap } from './lru.js';
 import { type Permits, SlidingWindowPermits, TokenBucketPermits } from './permits.js';
 import {
@@ -37,7 +39,7 @@ export interface RateLimiterSnapshot {
  * {@link METRIC_REJECTIONS} (strategy `rate_limiter`) with an {@link EVENT_REJECTION} span event. In `createPolicy` it
  * sits after the bulkhead and before the total timeout, once per logical call (retries do not take permits).
  */
-export class RateLimiter implements Stage {
+export class RateLimiter implements CallStage {
   private readonly global: Permits;
   private readonly keyed: LruMap<Permits>;
   private readonly attributes: AttributeCache;
@@ -98,14 +100,13 @@ export class RateLimiter implements Stage {
     fn: (input: { signal: AbortSignal }) => PromiseLike<T> | T,
     options: { readonly key?: string; readonly signal?: AbortSignal } = {},
   ): Promise<T> {
-    const signal = options.signal ?? NEVER_ABORTED;
-    await this.take(options.key, signal, undefined);
-    return fn({ signal });
+    await this.take(options.key, options.signal ?? NEVER_ABORTED, undefined);
+    return fn({ signal: options.signal ?? new AbortController().signal });
   }
 
-  run(ctx: CallContext, next: Next): Promise<unknown> {
-    const taken = this.take(ctx.rateLimitKey, ctx.signal, ctx);
-    return taken === READY ? next(ctx) : taken.then(() => next(ctx));
+  runCall(call: CallContext, next: CallNext): Promise<unknown> {
+    const taken = this.take(call.rateLimitKey, call.signal, call);
+    return taken === READY ? next(call) : taken.then(() => next(call));
   }
 
   private take(key: string | undefined, signal: AbortSignal, ctx: CallContext | undefined): Promise<void> {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PolicyRegistry } from '../core/registry.js';
 import { CallRejectedError } from '../errors/call-errors.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
 import { createPolicy } from '../pipeline/create-policy.js';
-import { PolicyRegistry } from '../pipeline/registry.js';
 import { createCircuitBreaker } from '../policies/create-circuit-breaker.js';
 import { httpError } from '../test-support/errors.js';
 import { createRecoveryManager } from './create-recovery-manager.js';
@@ -126,7 +126,7 @@ describe('recovery manager', () => {
     expect(policy.recovery?.trafficRatio).toBe(0.1);
     const shed = await policy.execute(ok).catch(e => e);
     expect(shed).toBeInstanceOf(CallRejectedError);
-    expect(shed).toMatchObject({ strategy: 'recovery', reason: 'rejected', attempts: 1 });
+    expect(shed).toMatchObject({ strategy: 'recovery', reason: 'rejected', attempts: 0 });
     expect(breaker.state).toBe('closed');
     policy.dispose();
     breaker.dispose();

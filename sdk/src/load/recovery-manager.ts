@@ -1,14 +1,17 @@
 import { EventEmitter, type IDisposable } from 'cockatiel';
 import type { Classifier } from '../classify/types.js';
+import type { AttemptContext } from '../core/attempt-context.js';
+import { attemptFailureCause, CANCELLED_BY_CALLER } from '../core/attempt-outcome.js';
+import { attemptEventSpan } from '../core/attempt-telemetry.js';
+import type { CallContext } from '../core/call-context.js';
+import { recordRejection } from '../core/rejection.js';
+import type { AttemptNext, AttemptStage } from '../core/stage.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
-import { classifyFailure } from '../pipeline/attempt.js';
-import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
 import type { CircuitTransition } from '../policies/circuit-breaker.js';
 import type { ErrorCategory, RecoveryState, RecoveryTrigger } from '../semconv.js';
-import { NEVER_ABORTED } from '../util/abort.js';
 import { safely } from '../util/safely.js';
 import { HealthChecker, type HealthCheckFailure } from './health-checker.js';
-import { type Clock, monotonicNow, recordRejection } from './internal.js';
+import { type Clock, monotonicNow } from './internal.js';
 import { RECOVERY_DEFAULTS, type RecoveryOptions } from './recovery-options.js';
 import { RecoveryTelemetry } from './recovery-telemetry.js';
 import { createRamp, type Ramp } from './traffic-ramp.js';
@@ -55,7 +58,7 @@ export interface RecoverySnapshot {
  * `ExecutionRejectedError('recovery')`, classified `rejected`, so the pipeline's fallback serves it. In
  * `createPolicy` it is the admission stage inside the circuit breaker and before the attempt timeout.
  */
-export class RecoveryManager implements Stage {
+export class RecoveryManager implements AttemptStage {
   private current: RecoveryState = 'healthy';
   private enteredAt: number;
   private checkFailures = 0;
@@ -130,58 +133,67 @@ export class RecoveryManager implements Stage {
     return this.current === 'failed' ? 0 : 1;
   }
 
-  private tick(ctx: CallContext | undefined): void {
+  private tick(attempt: AttemptContext | undefined): void {
     if (this.current === 'recovering' && this.now() - this.enteredAt >= this.ramp.durationMs) {
-      this.moveTo('healthy', 'ramp_complete', ctx);
+      this.moveTo('healthy', 'ramp_complete', attempt);
     }
   }
 
   /** Decides whether one call may go to the downstream (counted in {@link METRICS}.recoveryAdmissions). */
-  admit(ctx?: CallContext): boolean {
-    if (this.current !== 'healthy') this.tick(ctx);
+  admit(): boolean {
+    return this.admitAttempt(undefined);
+  }
+
+  private admitAttempt(attempt: AttemptContext | undefined): boolean {
+    if (this.current !== 'healthy') this.tick(attempt);
     const ratio = this.current === 'healthy' ? 1 : this.trafficRatio;
     // A half-open breaker's probe always goes through: a shed probe would close it without any evidence.
     const probe = ratio < 1 && this.options.circuitBreaker?.state === 'half_open';
     const admitted = ratio >= 1 || probe || (ratio > 0 && this.random() < ratio);
     if (admitted) this.admitted++;
     else this.shedCount++;
-    this.telemetry.admission(admitted, ctx?.telemetry);
+    this.telemetry.admission(admitted, attempt?.call.telemetry);
     return admitted;
   }
 
-  run(ctx: CallContext, next: Next): Promise<unknown> {
-    if (!this.admit(ctx)) return Promise.reject(this.shed(ctx));
-    return next(ctx).then(
+  runAttempt(attempt: AttemptContext, next: AttemptNext): Promise<unknown> {
+    if (!this.admitAttempt(attempt)) return Promise.reject(this.shed(attempt.call));
+    return next(attempt).then(
       value => {
-        this.recordSuccess(ctx);
+        this.succeeded(attempt);
         return value;
       },
       (error: unknown) => {
-        const classified = classifyFailure(ctx, error);
-        if (this.failureCategories.has(classified.category)) this.recordFailure(ctx);
+        this.learn(attemptFailureCause(attempt, error), attempt);
         throw error;
       },
     );
   }
 
+  /** Counts a failure whose category is a failure category; a cancellation or a 400 teaches nothing. */
+  private learn(cause: unknown, attempt?: AttemptContext): void {
+    if (cause === CANCELLED_BY_CALLER) return;
+    if (this.failureCategories.has(this.classify(cause).category)) this.failed(attempt);
+  }
+
   /** Runs `fn` if admitted (else rejects with `ExecutionRejectedError('recovery')`) and learns from its outcome. */
   async execute<T>(
     fn: (input: { signal: AbortSignal }) => PromiseLike<T> | T,
-    signal = NEVER_ABORTED,
+    signal?: AbortSignal,
   ): Promise<T> {
     if (!this.admit()) throw this.shed(undefined);
     try {
-      const value = await fn({ signal });
-      this.recordSuccess();
+      const value = await fn({ signal: signal ?? new AbortController().signal });
+      this.succeeded(undefined);
       return value;
     } catch (error) {
-      if (!signal.aborted && this.failureCategories.has(this.classify(error).category)) this.recordFailure();
+      this.learn(signal?.aborted === true ? CANCELLED_BY_CALLER : error);
       throw error;
     }
   }
 
-  private shed(ctx: CallContext | undefined): Error {
-    recordRejection(ctx, this.telemetry.attributes, 'recovery');
+  private shed(call: CallContext | undefined): Error {
+    recordRejection(call, this.telemetry.attributes, 'recovery');
     const percent = Math.round(this.trafficRatio * 100);
     return new ExecutionRejectedError(
       'recovery',
@@ -190,21 +202,29 @@ export class RecoveryManager implements Stage {
   }
 
   /** Reports a successful call to the downstream (done by `run`/`execute`; for callers of `admit`). */
-  recordSuccess(ctx?: CallContext): void {
+  recordSuccess(): void {
+    this.succeeded(undefined);
+  }
+
+  private succeeded(attempt: AttemptContext | undefined): void {
     this.failures = 0;
     this.successes++;
     if (this.current === 'degraded' && this.successes >= this.setting('successThreshold')) {
-      this.moveTo('recovering', 'call_outcome', ctx);
+      this.moveTo('recovering', 'call_outcome', attempt);
     }
   }
 
   /** Reports a failed call to the downstream (done by `run`/`execute`; for callers of `admit`). */
-  recordFailure(ctx?: CallContext): void {
+  recordFailure(): void {
+    this.failed(undefined);
+  }
+
+  private failed(attempt: AttemptContext | undefined): void {
     this.successes = 0;
     this.failures++;
-    if (this.current === 'recovering') this.moveTo('degraded', 'call_outcome', ctx);
+    if (this.current === 'recovering') this.moveTo('degraded', 'call_outcome', attempt);
     else if (this.current === 'healthy' && this.failures >= this.setting('failureThreshold')) {
-      this.moveTo('degraded', 'call_outcome', ctx);
+      this.moveTo('degraded', 'call_outcome', attempt);
     }
   }
 
@@ -250,7 +270,7 @@ export class RecoveryManager implements Stage {
     this.moveTo('healthy', 'manual');
   }
 
-  private moveTo(to: RecoveryState, trigger: RecoveryTrigger, ctx?: CallContext): void {
+  private moveTo(to: RecoveryState, trigger: RecoveryTrigger, attempt?: AttemptContext): void {
     const from = this.current;
     this.failures = this.successes = 0;
     if (from === to) return;
@@ -258,7 +278,12 @@ export class RecoveryManager implements Stage {
     this.enteredAt = this.now();
     const transition = { manager: this.name, from, to, trigger, at: Date.now() };
     this.lastTransition = transition;
-    this.telemetry.stateChange(ctx?.attemptSpan ?? ctx?.callSpan, from, to, trigger);
+    this.telemetry.stateChange(
+      attempt === undefined ? undefined : attemptEventSpan(attempt),
+      from,
+      to,
+      trigger,
+    );
     safely('recovery onStateChange listener', () => this.emitter.emit(transition));
   }
 

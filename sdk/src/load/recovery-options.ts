@@ -1,5 +1,5 @@
 import type { Classifier } from '../classify/types.js';
-import type { PolicyRegistry } from '../pipeline/registry.js';
+import type { PolicyRegistry } from '../core/registry.js';
 import type { CircuitBreaker } from '../policies/circuit-breaker.js';
 import { DEFAULT_FAILURE_CATEGORIES } from '../policies/circuit-breaker-options.js';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
@@ -90,8 +90,6 @@ const KEYS = [
   'now',
 ];
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Validates recovery options into `v` (`shared` also allows `registry`). */
 export function checkRecoveryOptions(
   v: OptionsValidator,
@@ -102,8 +100,8 @@ export function checkRecoveryOptions(
   const o = v.object(path, options, shared ? [...KEYS, 'registry'] : KEYS);
   const p = path === '' ? '' : `${path}.`;
   v.func(`${p}healthCheck`, o.healthCheck);
-  v.number(`${p}healthCheckIntervalMs`, o.healthCheckIntervalMs, { above: 0, max: MAX_TIMER_MS });
-  v.number(`${p}healthCheckTimeoutMs`, o.healthCheckTimeoutMs, { above: 0, max: MAX_TIMER_MS });
+  v.delay(`${p}healthCheckIntervalMs`, o.healthCheckIntervalMs, { above: 0 });
+  v.delay(`${p}healthCheckTimeoutMs`, o.healthCheckTimeoutMs, { above: 0 });
   for (const key of ['unhealthyThreshold', 'healthyThreshold', 'failureThreshold', 'successThreshold']) {
     v.number(`${p}${key}`, o[key], { min: 1, integer: true });
   }

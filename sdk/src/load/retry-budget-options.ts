@@ -1,4 +1,4 @@
-import type { PolicyRegistry } from '../pipeline/registry.js';
+import type { PolicyRegistry } from '../core/registry.js';
 import { OptionsValidator } from '../util/validate.js';
 import type { Clock } from './internal.js';
 
@@ -94,7 +94,7 @@ export function resolveRetryBudgetOptions(
   const o = v.object('', options, [...common, 'ratio', 'minPerSecond', 'windowMs', 'buckets']);
   v.number('ratio', o.ratio, { above: 0, max: 1 });
   v.number('minPerSecond', o.minPerSecond, { min: 0 });
-  v.number('windowMs', o.windowMs, { above: 0 });
+  v.delay('windowMs', o.windowMs, { above: 0 });
   v.number('buckets', o.buckets, { min: 1, max: 1000, integer: true });
   v.done();
   return {

@@ -1,8 +1,8 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PolicyRegistry } from '../core/registry.js';
 import { RetriesExhaustedError } from '../errors/call-errors.js';
 import { createPolicy } from '../pipeline/create-policy.js';
-import { PolicyRegistry } from '../pipeline/registry.js';
 import {
   ATTR_RESILIENCE_POLICY,
   ATTR_RESILIENCE_RETRY_BUDGET,
@@ -129,7 +129,7 @@ describe('token-bucket retry budget (gRPC throttling)', () => {
 describe('retry budget validation and registry', () => {
   it('rejects bad options naming option, constraint and value', () => {
     expect(() => createRetryBudget('b', { ratio: 0, minPerSecond: -1, windowMs: 0, buckets: 0.5 })).toThrow(
-      'Invalid options for createRetryBudget("b"): ratio must be a number in (0, 1], got 0; minPerSecond must be a number >= 0, got -1; windowMs must be a number > 0, got 0; buckets must be an integer in [1, 1000], got 0.5',
+      'Invalid options for createRetryBudget("b"): ratio must be a number in (0, 1], got 0; minPerSecond must be a number >= 0, got -1; windowMs must be a number in (0, 2147483647], got 0; buckets must be an integer in [1, 1000], got 0.5',
     );
     expect(() => createRetryBudget('b', { ratio: 1.5 })).toThrow(
       /ratio must be a number in \(0, 1\], got 1.5/,

@@ -60,7 +60,7 @@ describe('traffic ramp', () => {
       }
     };
     expect(problems({ kind: 'slow_start', windowMs: 0, aggression: 0, minWeightPercent: 0 })).toBe(
-      'Invalid options for x: ramp.windowMs must be a number > 0, got 0; ramp.aggression must be a number > 0, got 0; ramp.minWeightPercent must be a number in (0, 100], got 0',
+      'Invalid options for x: ramp.windowMs must be a number in (0, 2147483647], got 0; ramp.aggression must be a number > 0, got 0; ramp.minWeightPercent must be a number in (0, 100], got 0',
     );
     expect(problems({ kind: 'steps', steps: 0 })).toMatch(
       /ramp\.steps must be an integer in \[1, 1000\], got 0/,

@@ -57,13 +57,13 @@ export function checkRampOptions(v: OptionsValidator, path: string, options: unk
   }
   if (kind === 'slow_start') {
     const o = v.object(path, options, ['kind', 'windowMs', 'aggression', 'minWeightPercent']);
-    v.number(`${path}.windowMs`, o.windowMs, { above: 0 });
+    v.delay(`${path}.windowMs`, o.windowMs, { above: 0 });
     v.number(`${path}.aggression`, o.aggression, { above: 0 });
     v.number(`${path}.minWeightPercent`, o.minWeightPercent, { above: 0, max: 100 });
     return;
   }
   const o = v.object(path, options, ['kind', 'steps', 'stepMs']);
-  v.number(`${path}.stepMs`, o.stepMs, { above: 0 });
+  v.delay(`${path}.stepMs`, o.stepMs, { above: 0 });
   const steps = o.steps;
   if (Array.isArray(steps)) {
     if (steps.length === 0) v.fail(`${path}.steps`, 'a non-empty array of shares', steps);

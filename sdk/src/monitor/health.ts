@@ -1,4 +1,4 @@
-import type { PolicyRegistry } from '../pipeline/registry.js';
+import type { PolicyRegistry } from '../core/registry.js';
 import type { CircuitStateName, RecoveryState } from '../semconv.js';
 
 /** What `GET /health` reports. */

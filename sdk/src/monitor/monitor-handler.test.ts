@@ -1,8 +1,8 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PolicyRegistry } from '../core/registry.js';
 import { createPolicy } from '../pipeline/create-policy.js';
-import { PolicyRegistry } from '../pipeline/registry.js';
 import { createCircuitBreaker } from '../policies/create-circuit-breaker.js';
 import { httpError } from '../test-support/errors.js';
 import { createMonitorHandler, type MonitorOptions } from './monitor-handler.js';

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
-import { defaultRegistry, type PolicyRegistry } from '../pipeline/registry.js';
-import type { CircuitBreaker } from '../policies/circuit-breaker.js';
+import { defaultRegistry, type PolicyRegistry, type RegisteredCircuitBreaker } from '../core/registry.js';
 import { POLICY_NAME_PATTERN } from '../semconv.js';
 import { OptionsValidator } from '../util/validate.js';
 import { authorize } from './auth.js';
@@ -71,7 +70,7 @@ export function createMonitorHandler(options: MonitorOptions = {}): MonitorHandl
   const registry = options.registry ?? defaultRegistry;
   const limit = options.maxBodyBytes ?? 16_384;
 
-  const breaker = (name: string): CircuitBreaker => {
+  const breaker = (name: string): RegisteredCircuitBreaker => {
     const found = registry.get('circuitBreaker', name);
     if (found === undefined) throw new HttpError(404, 'not_found', `No circuit breaker named "${name}"`);
     return found;

@@ -2,6 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { handleAll, retry, wrap } from 'cockatiel';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PolicyRegistry } from '../core/registry.js';
 import { createCircuitBreaker } from '../policies/create-circuit-breaker.js';
 import {
   ATTR_ERROR_TYPE,
@@ -26,7 +27,6 @@ import {
 import { failThenSucceed, httpError } from '../test-support/errors.js';
 import { TestTelemetry } from '../test-support/otel.js';
 import { createPolicy } from './create-policy.js';
-import { PolicyRegistry } from './registry.js';
 
 describe('createPolicy telemetry', () => {
   let otel: TestTelemetry;

@@ -1,4 +1,5 @@
 import type { Classifier } from '../classify/types.js';
+import type { PolicyRegistry } from '../core/registry.js';
 import { checkLoadPolicyOptions, LOAD_POLICY_KEYS, type LoadPolicyOptions } from '../load/pipeline-stages.js';
 import { type BulkheadOptions, checkBulkheadOptions } from '../policies/bulkhead.js';
 import { CircuitBreaker } from '../policies/circuit-breaker.js';
@@ -9,7 +10,6 @@ import {
 import { checkFallbackOptions, type FallbackSpec } from '../policies/fallback.js';
 import { type RetryConfig, type RetryOptions, resolveRetryOptions } from '../policies/retry-options.js';
 import { OptionsValidator } from '../util/validate.js';
-import type { PolicyRegistry } from './registry.js';
 
 /**
  * Options of {@link createPolicy}. Every part is optional and costs nothing when absent. The pipeline runs, from
@@ -59,9 +59,6 @@ const KEYS = [
   ...LOAD_POLICY_KEYS,
 ] as const;
 
-/** Largest delay `setTimeout` supports. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Validates `createPolicy` arguments, reporting every problem in one `RangeError`/`TypeError`. */
 export function resolvePolicyOptions<F>(name: unknown, options: unknown): ResolvedPolicyOptions<F> {
   const v = OptionsValidator.forNamed('createPolicy', name);
@@ -72,8 +69,8 @@ export function resolvePolicyOptions<F>(name: unknown, options: unknown): Resolv
   if (o.circuitBreaker !== undefined && !(o.circuitBreaker instanceof CircuitBreaker)) {
     checkCircuitBreakerOptions(v, 'circuitBreaker', o.circuitBreaker);
   }
-  v.number('attemptTimeoutMs', o.attemptTimeoutMs, { above: 0, max: MAX_TIMER_MS });
-  v.number('totalTimeoutMs', o.totalTimeoutMs, { above: 0, max: MAX_TIMER_MS });
+  v.delay('attemptTimeoutMs', o.attemptTimeoutMs, { above: 0 });
+  v.delay('totalTimeoutMs', o.totalTimeoutMs, { above: 0 });
   if (o.bulkhead !== undefined) checkBulkheadOptions(v, 'bulkhead', o.bulkhead);
   if (o.fallback !== undefined) checkFallbackOptions(v, 'fallback', o.fallback);
   checkLoadPolicyOptions(v, o);

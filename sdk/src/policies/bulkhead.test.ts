@@ -25,16 +25,24 @@ describe('bulkhead', () => {
     await expect(queued).resolves.toBe('queued');
   });
 
-  it('lets a queued call whose caller aborts leave the queue at once', async () => {
-    const policy = createPolicy('b', { registry: null, bulkhead: { maxConcurrent: 1, maxQueue: 5 } });
+  it('lets a queued call whose caller aborts leave the queue at once, keeping the others in order', async () => {
+    const policy = createPolicy('b', { registry: null, bulkhead: { maxConcurrent: 1, maxQueue: 2 } });
     const first = deferred();
+    const order: string[] = [];
     const running = policy.execute(() => first.promise);
     const controller = new AbortController();
-    const queued = policy.execute(async () => 'never', { signal: controller.signal }).catch(e => e);
+    const leaving = policy
+      .execute(async () => order.push('leaving'), { signal: controller.signal })
+      .catch(e => e);
+    const staying = policy.execute(async () => order.push('staying'));
     controller.abort();
-    expect(await queued).toBeInstanceOf(CallCancelledError);
+    // Rejected while the first call still runs: it did not wait for a slot to notice its abort.
+    expect(await leaving).toBeInstanceOf(CallCancelledError);
+    // Its place is free again: a third caller is queued, not rejected.
+    const third = policy.execute(async () => order.push('third'));
     first.resolve('done');
-    await running;
+    await Promise.all([running, staying, third]);
+    expect(order).toEqual(['staying', 'third']);
   });
 
   it('requires maxConcurrent', () => {

@@ -1,10 +1,9 @@
-import { type BulkheadPolicy, bulkhead, isBulkheadRejectedError } from 'cockatiel';
+import type { CallContext } from '../core/call-context.js';
+import { recordRejection } from '../core/rejection.js';
+import type { CallNext, CallStage } from '../core/stage.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
-import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
-import { ATTR_RESILIENCE_STRATEGY, EVENT_REJECTION, METRIC_REJECTIONS } from '../semconv.js';
-import { addSpanEvent } from '../telemetry/spans.js';
-import { raceAbort } from '../util/abort.js';
-import { safely } from '../util/safely.js';
+import type { METRIC_REJECTIONS } from '../semconv.js';
+import { onAbort } from '../util/abort.js';
 import type { OptionsValidator } from '../util/validate.js';
 
 /** Bulkhead (concurrency limit) settings. */
@@ -24,50 +23,83 @@ export function checkBulkheadOptions(v: OptionsValidator, path: string, options:
   return o as unknown as BulkheadOptions;
 }
 
+/** A call waiting for an execution slot. */
+interface Waiter {
+  readonly start: () => void;
+  readonly leave: () => void;
+}
+
 /**
- * Limits concurrent calls with cockatiel's bulkhead. A rejection is an `ExecutionRejectedError` (strategy
- * `bulkhead`, classified `rejected`), counted in {@link METRIC_REJECTIONS}; a queued call whose caller aborts
- * leaves the queue at once (cockatiel only notices when the call is dequeued).
+ * Limits concurrent calls. Excess calls wait in a FIFO queue of `maxQueue` places; beyond it they are rejected
+ * with an `ExecutionRejectedError` (strategy `bulkhead`, classified `rejected`), counted in
+ * {@link METRIC_REJECTIONS}. The queue is our own (not cockatiel's): a queued call whose caller aborts leaves it
+ * at once and frees its place, so the next caller is queued, not rejected, and nothing stays attached to the
+ * caller's signal. A slot is held until the call settles as its caller sees it; pass the signal on to your
+ * client so a cancelled call's work stops too.
  */
-export class BulkheadStage implements Stage {
-  private readonly inner: BulkheadPolicy;
+export class BulkheadStage implements CallStage {
+  private running = 0;
+  private readonly queue = new Set<Waiter>();
+  private readonly maxQueue: number;
 
   constructor(private readonly options: BulkheadOptions) {
-    this.inner = bulkhead(options.maxConcurrent, options.maxQueue ?? 0);
+    this.maxQueue = options.maxQueue ?? 0;
   }
 
   /** Free execution slots. */
   get executionSlots(): number {
-    return this.inner.executionSlots;
+    return this.options.maxConcurrent - this.running;
   }
 
-  /** Free queue slots. */
+  /** Free queue places. */
   get queueSlots(): number {
-    return this.inner.queueSlots;
+    return this.maxQueue - this.queue.size;
   }
 
-  async run(ctx: CallContext, next: Next): Promise<unknown> {
+  runCall(call: CallContext, next: CallNext): Promise<unknown> {
+    if (call.signal.aborted) return Promise.reject(call.signal.reason);
+    if (this.running < this.options.maxConcurrent) return this.run(call, next);
+    if (this.queue.size >= this.maxQueue) return Promise.reject(this.reject(call));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        start: () => {
+          unsubscribe();
+          this.run(call, next).then(resolve, reject);
+        },
+        leave: () => {
+          this.queue.delete(waiter);
+          reject(call.signal.reason);
+        },
+      };
+      this.queue.add(waiter);
+      const unsubscribe = onAbort(call.signal, waiter.leave);
+    });
+  }
+
+  private async run(call: CallContext, next: CallNext): Promise<unknown> {
+    this.running++;
     try {
-      return await raceAbort(
-        this.inner.execute(() => next(ctx), ctx.signal),
-        ctx.signal,
-      );
-    } catch (error) {
-      if (!isBulkheadRejectedError(error)) throw error;
-      const attributes = ctx.runtime.attributes.get('rej|bulkhead', () => ({
-        [ATTR_RESILIENCE_STRATEGY]: 'bulkhead',
-      }));
-      if (ctx.telemetry.metricsEnabled) {
-        safely('recording a bulkhead rejection', () =>
-          ctx.telemetry.instruments.rejections.add(1, attributes),
-        );
-      }
-      addSpanEvent(ctx.callSpan, EVENT_REJECTION, attributes);
-      throw new ExecutionRejectedError(
-        'bulkhead',
-        `Bulkhead full: ${this.options.maxConcurrent} running, ${this.options.maxQueue ?? 0} queued`,
-        { cause: error },
-      );
+      return await next(call);
+    } finally {
+      this.running--;
+      this.startNext();
     }
+  }
+
+  private startNext(): void {
+    if (this.running >= this.options.maxConcurrent) return;
+    for (const waiter of this.queue) {
+      this.queue.delete(waiter);
+      waiter.start();
+      return;
+    }
+  }
+
+  private reject(call: CallContext): Error {
+    recordRejection(call, call.runtime.attributes, 'bulkhead');
+    return new ExecutionRejectedError(
+      'bulkhead',
+      `Bulkhead full: ${this.options.maxConcurrent} running, ${this.maxQueue} queued`,
+    );
   }
 }

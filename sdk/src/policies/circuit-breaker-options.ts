@@ -3,7 +3,6 @@ import {
   ConstantBackoff,
   CountBreaker,
   DelegateBackoff,
-  type IBackoff,
   type IBackoffFactory,
   type IBreaker,
   type IHalfOpenAfterBackoffContext,
@@ -13,6 +12,7 @@ import type { Classifier } from '../classify/types.js';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
 import type { OptionsValidator } from '../util/validate.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import type { SavedCircuitState } from './circuit-state.js';
 
 /** Which failures open the circuit. */
 export type BreakerSpec =
@@ -56,7 +56,7 @@ export interface CircuitBreakerOptions {
    */
   readonly failureCategories?: readonly ErrorCategory[];
   /** State from an earlier `toJSON()`, to survive restarts (serverless). */
-  readonly initialState?: unknown;
+  readonly initialState?: SavedCircuitState;
   /** Classifier for standalone breakers; inline breakers use their policy's. @default classifyError */
   readonly classifier?: Classifier;
   /**
@@ -131,7 +131,7 @@ export function checkCircuitBreakerOptions(
             integer: true,
           });
         } else {
-          v.number(`${p}.durationMs`, spec.durationMs ?? Number.NaN, { above: 0 });
+          v.delay(`${p}.durationMs`, spec.durationMs ?? Number.NaN, { above: 0 });
           v.number(`${p}.minimumRps`, spec.minimumRps, { above: 0 });
         }
       }
@@ -140,13 +140,13 @@ export function checkCircuitBreakerOptions(
   const h = o.halfOpenAfterMs;
   if (typeof h === 'object' && h !== null) {
     const backoff = v.object(`${path}.halfOpenAfterMs`, h, ['initialDelayMs', 'maxDelayMs', 'multiplier']);
-    v.number(`${path}.halfOpenAfterMs.initialDelayMs`, backoff.initialDelayMs ?? Number.NaN, { min: 0 });
-    v.number(`${path}.halfOpenAfterMs.maxDelayMs`, backoff.maxDelayMs ?? Number.NaN, {
+    v.delay(`${path}.halfOpenAfterMs.initialDelayMs`, backoff.initialDelayMs ?? Number.NaN);
+    v.delay(`${path}.halfOpenAfterMs.maxDelayMs`, backoff.maxDelayMs ?? Number.NaN, {
       min: Number(backoff.initialDelayMs) || 0,
     });
     v.number(`${path}.halfOpenAfterMs.multiplier`, backoff.multiplier, { min: 1 });
   } else {
-    v.number(`${path}.halfOpenAfterMs`, h, { min: 0 });
+    v.delay(`${path}.halfOpenAfterMs`, h);
   }
   const s = o.halfOpenSampling;
   if (s !== undefined) {
@@ -163,6 +163,7 @@ export function checkCircuitBreakerOptions(
         v.oneOf(`${path}.failureCategories[${i}]`, c, ERROR_CATEGORIES);
     }
   }
+  if (o.initialState !== undefined) checkSavedState(v, `${path}.initialState`, o.initialState, o.breaker);
   v.func(`${path}.classifier`, o.classifier);
   const parent = o.parent as { isolate?: unknown; onTransition?: unknown } | undefined;
   if (
@@ -173,6 +174,55 @@ export function checkCircuitBreakerOptions(
   }
   v.boolean(`${path}.isolateChildren`, o.isolateChildren);
   return o as CircuitBreakerOptions;
+}
+
+/** Whether `value` has the shape of `template`: same keys, same array lengths, same kinds of leaves. */
+function sameShape(template: unknown, value: unknown, depth = 0): boolean {
+  if (depth > 4) return false;
+  if (typeof template === 'number') return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  if (template === null || typeof template === 'boolean') return value === null || typeof value === 'boolean';
+  if (Array.isArray(template)) {
+    return (
+      Array.isArray(value) &&
+      value.length === template.length &&
+      value.every((item, i) => sameShape(template[i], item, depth + 1))
+    );
+  }
+  if (typeof template !== 'object' || typeof value !== 'object' || value === null || Array.isArray(value))
+    return false;
+  const keys = Object.keys(template);
+  const record = value as Record<string, unknown>;
+  return (
+    Object.keys(record).length === keys.length &&
+    keys.every(
+      k =>
+        Object.hasOwn(record, k) && sameShape((template as Record<string, unknown>)[k], record[k], depth + 1),
+    )
+  );
+}
+
+/**
+ * Validates a saved circuit state (from `toJSON()`) into `v`. It comes from storage, so nothing is trusted: the
+ * saved state of a built-in breaker must have exactly the shape of that breaker's own state.
+ */
+function checkSavedState(v: OptionsValidator, path: string, value: unknown, spec: unknown): void {
+  const o = v.object(path, value, ['state', 'openedAt', 'openings', 'breaker']);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  if (o.state === undefined) v.fail(`${path}.state`, 'one of "closed", "open"', undefined, true);
+  v.oneOf(`${path}.state`, o.state, ['closed', 'open']);
+  v.number(`${path}.openedAt`, o.openedAt, { min: 0 });
+  v.number(`${path}.openings`, o.openings, { min: 1, max: 1_000, integer: true });
+  if (o.breaker === undefined || isBreaker(spec)) return;
+  let template: unknown;
+  try {
+    template = createBreaker(spec as BreakerSpec | undefined).state;
+  } catch {
+    return; // the spec itself is invalid and reported as such
+  }
+  const kind = (spec as BreakerSpec | undefined)?.kind ?? CIRCUIT_BREAKER_DEFAULTS.breaker.kind;
+  if (!sameShape(template, o.breaker)) {
+    v.fail(`${path}.breaker`, `the state of this ${kind} breaker (from toJSON())`, o.breaker, true);
+  }
 }
 
 /** Builds the cockatiel breaker for a spec. */
@@ -207,16 +257,4 @@ export function createHalfOpenBackoff(
   return new DelegateBackoff<IHalfOpenAfterBackoffContext>(ctx =>
     Math.min(h.maxDelayMs, h.initialDelayMs * multiplier ** Math.max(0, ctx.attempt - 1)),
   );
-}
-
-/** Wraps a backoff factory so the duration of every open period it hands out is recorded. */
-export function recording(
-  factory: IBackoffFactory<IHalfOpenAfterBackoffContext>,
-  record: (ms: number) => void,
-): IBackoffFactory<IHalfOpenAfterBackoffContext> {
-  const wrap = (backoff: IBackoff<IHalfOpenAfterBackoffContext>): IBackoff<IHalfOpenAfterBackoffContext> => {
-    record(backoff.duration);
-    return { duration: backoff.duration, next: ctx => wrap(backoff.next(ctx)) };
-  };
-  return { next: ctx => wrap(factory.next(ctx)) };
 }

@@ -1,10 +1,10 @@
 import { isBrokenCircuitError } from 'cockatiel';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CallRejectedError } from '../errors/call-errors.js';
+import { PolicyRegistry } from '../core/registry.js';
+import { CallCancelledError, CallRejectedError } from '../errors/call-errors.js';
 import { CircuitOpenError } from '../errors/signals.js';
 import { createPolicy } from '../pipeline/create-policy.js';
-import { PolicyRegistry } from '../pipeline/registry.js';
-import { httpError } from '../test-support/errors.js';
+import { hangUntilAborted, httpError } from '../test-support/errors.js';
 import type { CircuitTransition } from './circuit-breaker.js';
 import { createCircuitBreaker } from './create-circuit-breaker.js';
 
@@ -46,15 +46,21 @@ describe('circuit breaker', () => {
     });
     await expect(policy.execute(fail(503))).rejects.toThrow();
     for (let i = 0; i < 5; i++) await expect(policy.execute(fail(400))).rejects.toThrow();
-    const controller = new AbortController();
-    controller.abort();
-    await expect(policy.execute(async () => 'x', { signal: controller.signal })).rejects.toThrow();
+    // Cancellations that reach the breaker: the function is running when the caller aborts, with any reason.
+    for (const reason of [undefined, new DOMException('timed out', 'TimeoutError'), new Error('gone')]) {
+      const controller = new AbortController();
+      const call = policy.execute(hangUntilAborted, { signal: controller.signal }).catch(e => e);
+      await vi.advanceTimersByTimeAsync(0);
+      controller.abort(reason);
+      expect(await call).toBeInstanceOf(CallCancelledError);
+    }
     expect(policy.circuitBreaker?.state).toBe('closed');
     expect(policy.circuitBreaker?.snapshot()).toMatchObject({
       failures: 1,
-      ignored: 5,
+      ignored: 8,
       consecutiveFailures: 1,
     });
+    // Not healed either: the next counted failure is the second in a row and opens the circuit.
     await expect(policy.execute(fail(503))).rejects.toThrow();
     expect(policy.circuitBreaker?.state).toBe('open');
   });
@@ -181,7 +187,7 @@ describe('circuit breaker', () => {
     expect(() =>
       createCircuitBreaker('b', { breaker: { kind: 'count', threshold: 1.5, size: 0 }, halfOpenAfterMs: -1 }),
     ).toThrow(
-      'Invalid options for createCircuitBreaker("b"): options.breaker.threshold must be a number in (0, 1), got 1.5; options.breaker.size must be an integer >= 1, got 0; options.halfOpenAfterMs must be a number >= 0, got -1',
+      'Invalid options for createCircuitBreaker("b"): options.breaker.threshold must be a number in (0, 1), got 1.5; options.breaker.size must be an integer >= 1, got 0; options.halfOpenAfterMs must be a number in [0, 2147483647], got -1',
     );
     expect(() => createCircuitBreaker('b', { failureCategories: ['server_eror' as 'server_error'] })).toThrow(
       /options\.failureCategories\[0\] must be one of/,

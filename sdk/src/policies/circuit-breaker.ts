@@ -1,24 +1,18 @@
-import {
-  type CircuitBreakerPolicy,
-  CircuitState,
-  circuitBreaker,
-  EventEmitter,
-  handleWhen,
-  type IBreaker,
-  type IDisposable,
-  isBrokenCircuitError,
-  isIsolatedCircuitError,
-} from 'cockatiel';
+import { EventEmitter, type IDisposable } from 'cockatiel';
+import type { ClassifiedError } from '../classify/types.js';
+import type { AttemptContext } from '../core/attempt-context.js';
+import { attemptFailureCause, CANCELLED_BY_CALLER } from '../core/attempt-outcome.js';
+import { attemptEventSpan } from '../core/attempt-telemetry.js';
+import type { CallContext } from '../core/call-context.js';
+import { recordRejection } from '../core/rejection.js';
+import type { AttemptNext, AttemptStage } from '../core/stage.js';
 import { CircuitOpenError } from '../errors/signals.js';
-import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
 import {
   ATTR_RESILIENCE_CIRCUIT_BREAKER_PREVIOUS_STATE,
   ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE,
-  ATTR_RESILIENCE_STRATEGY,
   CIRCUIT_STATES,
   type CircuitStateName,
   EVENT_CIRCUIT_BREAKER_TRANSITION,
-  EVENT_REJECTION,
 } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
 import { type GaugeSource, registerGaugeSource } from '../telemetry/gauge-sources.js';
@@ -27,20 +21,19 @@ import { currentTelemetry } from '../telemetry/telemetry.js';
 import { safely } from '../util/safely.js';
 import { BreakerFamily } from './circuit-breaker-family.js';
 import {
+  CIRCUIT_BREAKER_DEFAULTS,
   type CircuitBreakerOptions,
   createBreaker,
   createHalfOpenBackoff,
   DEFAULT_FAILURE_CATEGORIES,
-  recording,
 } from './circuit-breaker-options.js';
 import { BreakerStats, type CircuitBreakerSnapshot } from './circuit-breaker-stats.js';
-
-const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.Open]: 'open',
-  [CircuitState.HalfOpen]: 'half_open',
-  [CircuitState.Isolated]: 'isolated',
-};
+import {
+  type CircuitChange,
+  CircuitStateMachine,
+  REJECTED,
+  type SavedCircuitState,
+} from './circuit-state.js';
 
 /** A state change of a circuit breaker. */
 export interface CircuitTransition {
@@ -51,35 +44,30 @@ export interface CircuitTransition {
   readonly at: number;
 }
 
-/** Registers a gauge source and keeps it alive as long as the handle (the gauge registry holds sources weakly). */
-function gaugeHandle(source: GaugeSource): IDisposable & { readonly source: GaugeSource } {
-  const handle = registerGaugeSource(source);
-  return { source, dispose: () => handle.dispose() };
-}
+/** The input a standalone `execute` hands its function. */
+type BreakerFn<T> = (input: { signal: AbortSignal }) => PromiseLike<T> | T;
+
+/** What {@link CircuitBreaker} books for a call that succeeded. */
+const NO_FAILURE: unique symbol = Symbol('no failure');
 
 /**
- * A named circuit breaker on cockatiel's `CircuitBreakerPolicy`, instrumented: transitions with `from`/`to`
- * (cockatiel reports only the new state), rejections (cockatiel emits nothing for them), a one-hot state gauge,
- * and statistics for the monitoring API. Only failures whose category is in `failureCategories` count; the
- * rest pass through untouched. Adds manual `reset()` (cockatiel has none) by rebuilding the inner policy.
- * Share one instance between policies to guard a whole provider.
+ * A named circuit breaker, instrumented: transitions with `from`/`to`, rejections, a one-hot state gauge, and
+ * statistics for the monitoring API. Failure counting in the closed state is cockatiel's (`IBreaker`); the state
+ * machine is ours (see `CircuitStateMachine`): half-open rejects calls beyond its probes, outcomes that are not
+ * failures (a 400, a caller's cancellation) neither trip nor heal it, and `reset()` keeps isolation holds. Only
+ * failures whose category is in `failureCategories` count. Share one instance between policies to guard a whole
+ * provider; give it a `parent` to build a hierarchy.
  */
-export class CircuitBreaker implements Stage, IDisposable {
+export class CircuitBreaker implements AttemptStage, IDisposable {
   readonly name: string;
-  private inner!: CircuitBreakerPolicy;
-  private innerListener: IDisposable | undefined;
-  private readonly breaker: IBreaker;
-  private readonly initialBreakerState: unknown;
+  private readonly machine: CircuitStateMachine;
   private readonly failureCategories: ReadonlySet<string>;
   private readonly attributes: AttributeCache;
   private readonly stats = new BreakerStats();
   private readonly transitionEmitter = new EventEmitter<CircuitTransition>();
-  private readonly gauge: IDisposable & { readonly source: GaugeSource };
+  private readonly gauge: { readonly source: GaugeSource; dispose(): void };
   private readonly cleanups: Array<() => void> = [];
-  private current: CircuitStateName = 'closed';
-  private lastOpenMs: number | undefined;
-  private transitions = 0;
-  private lastTransition: CircuitTransition | undefined;
+  private readonly lineage: readonly CircuitBreaker[];
   /** @internal Parent, children and propagation of a hierarchy of breakers. */
   readonly family: BreakerFamily;
 
@@ -93,54 +81,39 @@ export class CircuitBreaker implements Stage, IDisposable {
   ) {
     this.name = name;
     this.attributes = new AttributeCache(name);
-    this.breaker = createBreaker(options.breaker);
-    this.initialBreakerState = structuredClone(this.breaker.state);
     this.failureCategories = new Set(options.failureCategories ?? DEFAULT_FAILURE_CATEGORIES);
-    this.build(options.initialState);
-    this.current = STATE_NAMES[this.inner.state];
+    this.machine = new CircuitStateMachine(
+      createBreaker(options.breaker),
+      createHalfOpenBackoff(options.halfOpenAfterMs),
+      options.halfOpenSampling ?? { calls: 1, threshold: 0 },
+      change => this.changed(change),
+      options.initialState as SavedCircuitState | undefined,
+    );
+    if (this.machine.state !== 'closed') this.stats.onTransition({ to: this.machine.state, at: Date.now() });
     this.countTransition('closed', 'open', 0);
-    this.gauge = gaugeHandle({
+    const source: GaugeSource = {
       observers: {
         circuitBreakerState: report => {
+          const current = this.machine.state;
           for (const state of CIRCUIT_STATES) {
             report(
-              state === this.current ? 1 : 0,
+              state === current ? 1 : 0,
               this.attributes.get(`s|${state}`, () => ({ [ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE]: state })),
             );
           }
         },
       },
-    });
+    };
+    const handle = registerGaugeSource(source);
+    this.gauge = { source, dispose: () => handle.dispose() };
     this.family = new BreakerFamily(this, options.parent, options.isolateChildren ?? false);
-    this.family.onTransition(this.current);
+    this.lineage = [...(options.parent?.lineage ?? []), this];
+    this.family.onTransition(this.machine.state);
     this.family.attach();
   }
 
-  private build(initialState: unknown): void {
-    this.innerListener?.dispose();
-    this.inner = circuitBreaker(
-      handleWhen(error => this.failureCategories.has(this.classify(error).category)),
-      {
-        breaker: this.breaker,
-        halfOpenAfter: recording(createHalfOpenBackoff(this.options.halfOpenAfterMs), ms => {
-          this.lastOpenMs = ms;
-        }),
-        ...(this.options.halfOpenSampling === undefined
-          ? {}
-          : { halfOpenSampling: this.options.halfOpenSampling }),
-        ...(initialState === undefined ? {} : { initialState }),
-      },
-    );
-    this.innerListener = this.inner.onStateChange(state => this.moveTo(STATE_NAMES[state]));
-  }
-
-  private moveTo(to: CircuitStateName): void {
-    const from = this.current;
-    if (from === to) return;
-    this.current = to;
+  private changed({ from, to }: CircuitChange): void {
     const transition = { breaker: this.name, from, to, at: Date.now() };
-    this.transitions++;
-    this.lastTransition = transition;
     this.stats.onTransition(transition);
     this.family.onTransition(to);
     this.countTransition(from, to, 1);
@@ -165,131 +138,161 @@ export class CircuitBreaker implements Stage, IDisposable {
     );
   }
 
-  /** Current state. Open → half-open is evaluated lazily by cockatiel, on the next call after the wait. */
+  /** Current state. Open → half-open happens on the first call after the open wait (no timer per breaker). */
   get state(): CircuitStateName {
-    return this.current;
+    return this.machine.state;
   }
 
-  /** Milliseconds until an open circuit lets a probe through; undefined unless open with a known wait. */
+  /** Milliseconds until an open circuit lets a probe through; undefined unless open. */
   get retryAfterMs(): number | undefined {
-    const openedAt = this.stats.openedAt;
-    if (this.current !== 'open' || openedAt === undefined || this.lastOpenMs === undefined) return undefined;
-    return Math.max(0, openedAt + this.lastOpenMs - Date.now());
+    const probeAt = this.machine.probeAt;
+    return probeAt === undefined ? undefined : Math.max(0, probeAt - Date.now());
   }
 
   /** Statistics and configuration for dashboards and the monitoring API. */
   snapshot(): CircuitBreakerSnapshot {
     const family = { parent: this.family.parent?.name ?? null, children: this.family.childNames() };
-    return this.stats.snapshot(this.name, this.current, this.retryAfterMs, family, {
-      breaker: this.options.breaker ?? { kind: 'consecutive', threshold: 5 },
-      halfOpenAfterMs: this.options.halfOpenAfterMs ?? 30_000,
+    return this.stats.snapshot(this.name, this.state, this.retryAfterMs, family, {
+      breaker: this.options.breaker ?? CIRCUIT_BREAKER_DEFAULTS.breaker,
+      halfOpenAfterMs: this.options.halfOpenAfterMs ?? CIRCUIT_BREAKER_DEFAULTS.halfOpenAfterMs,
       halfOpenSampling: this.options.halfOpenSampling ?? { calls: 1, threshold: 0 },
       failureCategories: [...this.failureCategories],
     });
   }
 
-  /** Holds the circuit open until the returned handle is disposed (reference-counted, as in cockatiel). */
+  /** Holds the circuit open until the returned handle is disposed (reference-counted; survives {@link reset}). */
   isolate(): IDisposable {
-    return this.inner.isolate();
+    return this.machine.isolate();
   }
 
-  /** Closes the circuit and forgets its failure history (manual reset, e.g. from the monitoring API). */
+  /**
+   * Closes the circuit and forgets its failure history (manual reset, e.g. from the monitoring API). Isolation
+   * holds (an operator's, a parent's `isolateChildren`, an error-pattern action) stay: the circuit remains
+   * isolated until their handles are disposed.
+   */
   reset(): void {
-    this.breaker.state = structuredClone(this.initialBreakerState);
-    this.build(undefined);
+    this.machine.reset();
     this.stats.onReset();
-    this.moveTo('closed');
   }
 
   /** Serialisable state for `initialState`, e.g. to persist across serverless invocations. */
-  toJSON(): unknown {
-    return this.inner.toJSON();
+  toJSON(): SavedCircuitState {
+    return this.machine.toJSON();
   }
 
-  /** Runs `fn` through the breaker (usable on its own or as a pipeline stage). */
-  execute<T>(fn: (input: { signal: AbortSignal }) => PromiseLike<T> | T, signal?: AbortSignal): Promise<T> {
-    return this.through(fn, signal, undefined) as Promise<T>;
+  /**
+   * Runs `fn` through the breaker (and its ancestors). A rejection is a `CircuitOpenError`. An abort of `signal`
+   * is a cancellation: it never counts as a failure.
+   */
+  execute<T>(fn: BreakerFn<T>, signal?: AbortSignal): Promise<T> {
+    const input = { signal: signal ?? new AbortController().signal };
+    const judge = (error: unknown): unknown => (signal?.aborted === true ? CANCELLED_BY_CALLER : error);
+    return this.guard(undefined, judge, () => fn(input)) as Promise<T>;
   }
 
-  run(ctx: CallContext, next: Next): Promise<unknown> {
-    const fn = () => next(ctx);
-    if (this.family.parent !== undefined || ctx.callSpan !== undefined)
-      return this.through(fn, ctx.signal, ctx);
-    // Fast path (no parent, no span to annotate): one promise reaction instead of an async frame.
-    this.stats.onCall();
-    return this.inner.execute(fn, ctx.signal).then(this.settledOk, this.settledError);
+  runAttempt(attempt: AttemptContext, next: AttemptNext): Promise<unknown> {
+    return this.guard(
+      attempt,
+      error => attemptFailureCause(attempt, error),
+      () => next(attempt),
+    );
   }
 
-  private readonly settledOk = (value: unknown): unknown => {
-    this.stats.onSuccess();
-    return value;
-  };
-
-  private readonly settledError = (error: unknown): never => {
-    throw this.failed(error, undefined);
-  };
-
-  /** Books a failed call and returns what to throw: a `CircuitOpenError` for a rejection, else the error. */
-  private failed(error: unknown, ctx: CallContext | undefined): unknown {
-    if (isBrokenCircuitError(error) && !CircuitOpenError.isInstance(error)) {
-      this.recordRejection(ctx);
-      return new CircuitOpenError(this.name, {
-        retryAfterMs: this.retryAfterMs,
-        isolated: isIsolatedCircuitError(error),
-      });
+  /**
+   * Admits the call through every breaker of the lineage (root first; an open ancestor rejects before this
+   * breaker is touched), runs it, and reports its outcome to each. `judge` says what a failure really was.
+   */
+  private guard(
+    attempt: AttemptContext | undefined,
+    judge: (error: unknown) => unknown,
+    run: () => PromiseLike<unknown> | unknown,
+  ): Promise<unknown> {
+    const call = attempt?.call;
+    const permits: number[] = [];
+    for (const breaker of this.lineage) {
+      const permit = breaker.admit(call);
+      if (permit === REJECTED) {
+        for (const [i, p] of permits.entries()) this.lineage[i]?.machine.neutral(p);
+        return Promise.reject(breaker.rejection());
+      }
+      permits.push(permit);
     }
-    const classified = this.classify(error);
-    if (this.failureCategories.has(classified.category)) this.stats.onFailure(classified);
-    else this.stats.onIgnored();
-    return error;
-  }
-
-  /** Runs through the ancestors first: an open parent rejects before this breaker is touched. */
-  private through(
-    fn: (input: { signal: AbortSignal }) => unknown,
-    signal: AbortSignal | undefined,
-    ctx: CallContext | undefined,
-  ): Promise<unknown> {
-    const parent = this.family.parent;
-    if (parent === undefined) return this.guard(fn, signal, ctx);
-    return parent.through(input => this.guard(fn, input.signal, ctx), signal, ctx);
-  }
-
-  private async guard(
-    fn: (input: { signal: AbortSignal }) => unknown,
-    signal: AbortSignal | undefined,
-    ctx: CallContext | undefined,
-  ): Promise<unknown> {
-    const seen = this.transitions;
-    this.stats.onCall();
+    let running: Promise<unknown>;
     try {
-      const value = await this.inner.execute(fn, signal);
-      this.stats.onSuccess();
-      return value;
+      running = Promise.resolve(run());
     } catch (error) {
-      throw this.failed(error, ctx);
-    } finally {
-      if (this.transitions !== seen && this.lastTransition !== undefined && ctx !== undefined) {
-        const t = this.lastTransition;
-        addSpanEvent(ctx.attemptSpan ?? ctx.callSpan, EVENT_CIRCUIT_BREAKER_TRANSITION, {
-          ...this.attributes.base,
-          [ATTR_RESILIENCE_CIRCUIT_BREAKER_PREVIOUS_STATE]: t.from,
-          [ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE]: t.to,
-        });
+      running = Promise.reject(error);
+    }
+    return running.then(
+      value => {
+        for (const [i, p] of permits.entries()) this.lineage[i]?.settled(attempt, p, NO_FAILURE);
+        return value;
+      },
+      (error: unknown) => {
+        const cause = judge(error);
+        for (const [i, p] of permits.entries()) this.lineage[i]?.settled(attempt, p, cause);
+        throw error;
+      },
+    );
+  }
+
+  /** Asks the state machine for a permit, recording a rejection and any open → half-open transition. */
+  private admit(call: CallContext | undefined): number {
+    this.stats.onCall();
+    const before = this.machine.state;
+    const permit = this.machine.acquire();
+    if (permit === REJECTED) {
+      this.stats.onRejection();
+      recordRejection(call, this.attributes, 'circuit_breaker');
+    } else if (call !== undefined) {
+      this.annotate(call.callSpan, before);
+    }
+    return permit;
+  }
+
+  private rejection(): CircuitOpenError {
+    return new CircuitOpenError(this.name, {
+      retryAfterMs: this.retryAfterMs,
+      isolated: this.machine.state === 'isolated',
+    });
+  }
+
+  /**
+   * Books the outcome of an admitted call: `cause` is {@link NO_FAILURE} for a success, else what the failure
+   * really was. A cancellation or an error outside `failureCategories` is neutral: it neither trips nor heals.
+   */
+  private settled(attempt: AttemptContext | undefined, permit: number, cause: unknown): void {
+    const before = this.machine.state;
+    if (cause === NO_FAILURE) {
+      this.stats.onSuccess();
+      this.machine.success(permit);
+    } else {
+      const classified = cause === CANCELLED_BY_CALLER ? undefined : this.classify(cause);
+      if (classified !== undefined && this.counts(classified)) {
+        this.stats.onFailure(classified);
+        this.machine.failure(permit, cause);
+      } else {
+        this.stats.onIgnored();
+        this.machine.neutral(permit);
       }
     }
+    if (attempt !== undefined) this.annotate(attemptEventSpan(attempt), before);
   }
 
-  private recordRejection(ctx: CallContext | undefined): void {
-    this.stats.onRejection();
-    const attributes = this.attributes.get('rej|circuit_breaker', () => ({
-      [ATTR_RESILIENCE_STRATEGY]: 'circuit_breaker',
-    }));
-    const telemetry = ctx?.telemetry ?? currentTelemetry();
-    if (telemetry.metricsEnabled) {
-      safely('recording a breaker rejection', () => telemetry.instruments.rejections.add(1, attributes));
-    }
-    if (ctx !== undefined) addSpanEvent(ctx.attemptSpan ?? ctx.callSpan, EVENT_REJECTION, attributes);
+  /** Whether a classified error counts as a failure of this breaker. */
+  private counts(classified: ClassifiedError): boolean {
+    return this.failureCategories.has(classified.category);
+  }
+
+  /** Adds a transition event to the span of the call that caused it, if the state moved. */
+  private annotate(span: Parameters<typeof addSpanEvent>[0], before: CircuitStateName): void {
+    const after = this.machine.state;
+    if (after === before || span === undefined) return;
+    addSpanEvent(span, EVENT_CIRCUIT_BREAKER_TRANSITION, {
+      ...this.attributes.base,
+      [ATTR_RESILIENCE_CIRCUIT_BREAKER_PREVIOUS_STATE]: before,
+      [ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE]: after,
+    });
   }
 
   /** Registers cleanup to run on {@link dispose} (e.g. leaving a registry). */
@@ -297,9 +300,8 @@ export class CircuitBreaker implements Stage, IDisposable {
     this.cleanups.push(cleanup);
   }
 
-  /** Stops reporting this breaker's gauge, leaves its registry and detaches from cockatiel's events. */
+  /** Stops reporting this breaker's gauge, leaves its registry and its family. */
   dispose(): void {
-    this.innerListener?.dispose();
     this.gauge.dispose();
     this.family.dispose();
     for (const cleanup of this.cleanups.splice(0)) cleanup();

@@ -1,6 +1,6 @@
 import { classifyError } from '../classify/index.js';
-import { cachedClassifier } from '../pipeline/cached-classifier.js';
-import { defaultRegistry, type PolicyRegistry } from '../pipeline/registry.js';
+import { cachedClassifier } from '../core/cached-classifier.js';
+import { defaultRegistry, type PolicyRegistry } from '../core/registry.js';
 import { OptionsValidator } from '../util/validate.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { type CircuitBreakerOptions, checkCircuitBreakerOptions } from './circuit-breaker-options.js';

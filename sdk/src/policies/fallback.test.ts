@@ -107,6 +107,9 @@ describe('fallback', () => {
         'refund policy v1',
       );
       await expect(policy.execute(failWith(httpError(503)), { cacheKey: 'unknown' })).rejects.toThrow();
+      // Without a key nothing is stored or served: one caller never gets another caller's answer.
+      await policy.execute(async () => 'answer for someone', {});
+      await expect(policy.execute(failWith(httpError(503)))).rejects.toThrow();
       vi.advanceTimersByTime(60_000);
       await expect(policy.execute(failWith(httpError(503)), { cacheKey: 'refunds' })).rejects.toThrow();
     } finally {
@@ -128,7 +131,7 @@ describe('fallback', () => {
       /fallback must be an object with exactly one of value, factory, cache/,
     );
     expect(() => createPolicy('f', { fallback: [{ cache: { ttlMs: 0 } }] })).toThrow(
-      /fallback\[0\]\.cache\.ttlMs must be a number > 0, got 0/,
+      /fallback\[0\]\.cache\.ttlMs must be a number in \(0, 2147483647\], got 0/,
     );
     expect(() => createPolicy('f', { fallback: { value: 1, when: ['nope' as 'timeout'] } })).toThrow(
       /fallback\.when\[0\] must be one of/,

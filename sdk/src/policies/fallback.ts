@@ -1,8 +1,9 @@
 import { diag } from '@opentelemetry/api';
 import type { ClassifiedError } from '../classify/types.js';
+import type { CallContext } from '../core/call-context.js';
+import { finalizeError } from '../core/final-error.js';
+import type { CallNext, CallStage } from '../core/stage.js';
 import type { ResilienceError } from '../errors/call-errors.js';
-import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
-import { finalizeError } from '../pipeline/final-error.js';
 import {
   ATTR_RESILIENCE_ERROR_CATEGORY,
   ATTR_RESILIENCE_FALLBACK_KIND,
@@ -58,7 +59,11 @@ export type FallbackSpec<F> =
   | (FallbackBase & { readonly value: F })
   /** A function of the failure, e.g. a call to a second model. */
   | (FallbackBase & { readonly factory: (ctx: FallbackContext) => F | PromiseLike<F> })
-  /** The last good result for the call's `cacheKey`, if fresh. */
+  /**
+   * The last good result for the call's `cacheKey`, if fresh. A call without a `cacheKey` is neither stored nor
+   * served (one user must never be served another user's answer): pass a key that identifies the caller and the
+   * request, e.g. `execute(fn, { cacheKey: userId + ':' + promptHash })`.
+   */
   | (FallbackBase & { readonly cache: { readonly ttlMs?: number; readonly maxEntries?: number } });
 
 /** Defaults of the `cache` fallback. */
@@ -77,13 +82,19 @@ export function checkFallbackOptions(v: OptionsValidator, path: string, options:
     v.func(`${p}.factory`, o.factory);
     if (o.cache !== undefined) {
       const c = v.object(`${p}.cache`, o.cache, ['ttlMs', 'maxEntries']);
-      v.number(`${p}.cache.ttlMs`, c.ttlMs, { above: 0 });
+      v.delay(`${p}.cache.ttlMs`, c.ttlMs, { above: 0 });
       v.number(`${p}.cache.maxEntries`, c.maxEntries, { min: 1, integer: true });
     }
     if (Array.isArray(o.when)) {
       for (const [j, c] of o.when.entries()) v.oneOf(`${p}.when[${j}]`, c, ERROR_CATEGORIES);
     } else v.func(`${p}.when`, o.when);
   });
+}
+
+/** Whether a fallback option includes a `cache` fallback (which needs a `cacheKey` on every call it serves). */
+export function hasCacheFallback(spec: unknown): boolean {
+  const specs: unknown[] = Array.isArray(spec) ? spec : [spec];
+  return specs.some(s => typeof s === 'object' && s !== null && 'cache' in s);
 }
 
 interface ResolvedFallback {
@@ -96,9 +107,10 @@ interface ResolvedFallback {
  * Serves a failed call from a value, a factory or a cache of last good results; records
  * {@link METRIC_FALLBACKS} and an {@link EVENT_FALLBACK} span event, and marks the call's outcome `fallback`.
  */
-export class FallbackStage implements Stage {
+export class FallbackStage implements CallStage {
   private readonly chain: readonly ResolvedFallback[];
   private readonly cache: FallbackCache | undefined;
+  private warnedNoKey = false;
 
   /**
    * @param specs The fallback chain.
@@ -132,7 +144,8 @@ export class FallbackStage implements Stage {
           kind: 'cache',
           when,
           serve: async ctx => {
-            const cached = store.get(ctx.cacheKey ?? '');
+            if (ctx.cacheKey === undefined) return { served: false };
+            const cached = store.get(ctx.cacheKey);
             return cached.hit ? { served: true, value: cached.value } : { served: false };
           },
         };
@@ -141,15 +154,26 @@ export class FallbackStage implements Stage {
     this.cache = cache;
   }
 
-  async run(ctx: CallContext, next: Next): Promise<unknown> {
+  async runCall(ctx: CallContext, next: CallNext): Promise<unknown> {
     let value: unknown;
     try {
       value = await next(ctx);
     } catch (error) {
       return this.recover(ctx, error);
     }
-    this.cache?.set(ctx.cacheKey ?? '', value);
+    if (this.cache !== undefined) this.store(ctx, this.cache, value);
     return value;
+  }
+
+  private store(ctx: CallContext, cache: FallbackCache, value: unknown): void {
+    if (ctx.cacheKey !== undefined) {
+      cache.set(ctx.cacheKey, value);
+    } else if (!this.warnedNoKey) {
+      this.warnedNoKey = true;
+      diag.warn(
+        `agent-resilience: the cache fallback of "${ctx.runtime.name}" got a call without cacheKey; such calls are neither cached nor served from the cache`,
+      );
+    }
   }
 
   private async recover(ctx: CallContext, error: unknown): Promise<unknown> {

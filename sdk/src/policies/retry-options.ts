@@ -1,7 +1,10 @@
 import type { ClassifiedError } from '../classify/types.js';
+import type { RetryInfo } from '../core/execute-options.js';
 import { ATTR_RESILIENCE_RETRY_BUDGET, ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
 import type { OptionsValidator } from '../util/validate.js';
 import type { BackoffSettings, Jitter } from './backoff.js';
+
+export type { RetryInfo } from '../core/execute-options.js';
 
 /** A shared retry budget consulted before every retry (see `createRetryBudget`). */
 export interface RetryBudgetGate {
@@ -30,20 +33,6 @@ export interface CategoryRetryOptions {
   readonly maxDelayMs?: number;
   readonly multiplier?: number;
   readonly jitter?: Jitter;
-}
-
-/** What `onRetry` receives before each retry's wait. */
-export interface RetryInfo {
-  /** Number of the attempt about to run (1 = first retry). */
-  readonly attempt: number;
-  /** Maximum retries for this error's category. */
-  readonly maxRetries: number;
-  /** Wait before it, in milliseconds. */
-  readonly delayMs: number;
-  /** Whether the server's Retry-After set the wait. */
-  readonly delaySource: 'backoff' | 'retry_after';
-  /** The failure that is being retried. */
-  readonly error: ClassifiedError;
 }
 
 /**
@@ -139,8 +128,8 @@ const JITTERS: readonly Jitter[] = ['full', 'equal', 'decorrelated', 'none'];
 
 function checkBackoff(v: OptionsValidator, path: string, o: Record<string, unknown>): void {
   v.number(`${path}maxRetries`, o.maxRetries, { min: 0, integer: true, allowInfinity: true });
-  v.number(`${path}initialDelayMs`, o.initialDelayMs, { min: 0 });
-  v.number(`${path}maxDelayMs`, o.maxDelayMs, { min: 0 });
+  v.delay(`${path}initialDelayMs`, o.initialDelayMs);
+  v.delay(`${path}maxDelayMs`, o.maxDelayMs);
   v.number(`${path}multiplier`, o.multiplier, { min: 1 });
   v.oneOf(`${path}jitter`, o.jitter, JITTERS);
 }
@@ -149,7 +138,7 @@ function checkBackoff(v: OptionsValidator, path: string, o: Record<string, unkno
 export function resolveRetryOptions(v: OptionsValidator, path: string, options: unknown): RetryConfig {
   const o = v.object(path, options, KEYS);
   checkBackoff(v, `${path}.`, o);
-  v.number(`${path}.maxRetryAfterMs`, o.maxRetryAfterMs, { min: 0 });
+  v.delay(`${path}.maxRetryAfterMs`, o.maxRetryAfterMs);
   v.func(`${path}.shouldRetry`, o.shouldRetry);
   v.func(`${path}.onRetry`, o.onRetry);
   const categories = v.object(`${path}.categories`, o.categories, ERROR_CATEGORIES);

@@ -1,15 +1,16 @@
 import type { ClassifiedError } from '../classify/types.js';
-import { ResilienceTimeoutError } from '../errors/signals.js';
+import { AttemptContext } from '../core/attempt-context.js';
+import { classifyAttemptFailure, classifyCancellation } from '../core/attempt-outcome.js';
 import {
-  beginAttempt,
-  classifyCancellation,
-  classifyFailure,
-  endAttempt,
+  recordAttemptFailure,
+  recordAttemptSuccess,
   recordOriginalAttemptSpan,
-  runInAttempt,
-} from '../pipeline/attempt.js';
-import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
-import { finalError } from '../pipeline/final-error.js';
+} from '../core/attempt-telemetry.js';
+import type { CallContext } from '../core/call-context.js';
+import { finalError } from '../core/final-error.js';
+import { recordRejection } from '../core/rejection.js';
+import type { AttemptLoop, AttemptNext } from '../core/stage.js';
+import { ResilienceTimeoutError } from '../errors/signals.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_RESILIENCE_ATTEMPT_NUMBER,
@@ -18,8 +19,6 @@ import {
   ATTR_RESILIENCE_RETRY_DELAY_MS,
   ATTR_RESILIENCE_RETRY_DELAY_SOURCE,
   ATTR_RESILIENCE_RETRY_REASON,
-  ATTR_RESILIENCE_STRATEGY,
-  EVENT_REJECTION,
   EVENT_RETRY,
   EVENT_RETRY_GIVE_UP,
   type RetryDelaySource,
@@ -31,6 +30,14 @@ import { safely, safelyGet } from '../util/safely.js';
 import { backoffDelay } from './backoff.js';
 import type { RetryConfig } from './retry-options.js';
 
+/**
+ * Zero-delay retries in a row after which the loop lets the event loop run once (a `setImmediate`), so a policy
+ * retrying without delay can never starve timers and I/O, the caller's abort included.
+ */
+const IMMEDIATE_RETRIES_PER_YIELD = 64;
+
+const yieldToEventLoop = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
+
 type Decision =
   | { readonly retry: false; readonly reason: RetryReason; readonly classified: ClassifiedError }
   | {
@@ -41,11 +48,12 @@ type Decision =
     };
 
 /**
- * The attempt loop. Always present in a pipeline (with zero retries when no retry is configured): it runs each
- * attempt, decides from the classification whether to retry, waits the larger of the backoff and Retry-After
- * (cut short by an abort), consults the retry budget, and turns the last failure into the call's final error.
+ * The attempt loop. Always present in a pipeline (with zero retries when no retry is configured): it creates
+ * each attempt's own {@link AttemptContext}, runs it through the attempt stages, decides from the classification
+ * whether to retry, waits the larger of the backoff and Retry-After (cut short by an abort; a zero wait uses no
+ * timer), consults the retry budget, and turns the last failure into the call's final error.
  */
-export class RetryStage implements Stage {
+export class RetryStage implements AttemptLoop {
   /**
    * @param config Resolved retry settings; `undefined` runs a single attempt and emits no retry metrics.
    * @param random Source of jitter in [0, 1).
@@ -55,128 +63,141 @@ export class RetryStage implements Stage {
     private readonly random: () => number = Math.random,
   ) {}
 
-  async run(ctx: CallContext, next: Next): Promise<unknown> {
+  async runCall(call: CallContext, attempts: AttemptNext): Promise<unknown> {
     const budget = this.config?.budget;
     if (budget !== undefined) safely('retry budget onCall', () => budget.onCall());
+    try {
+      return await this.loop(call, attempts);
+    } finally {
+      call.release();
+    }
+  }
+
+  private async loop(call: CallContext, attempts: AttemptNext): Promise<unknown> {
     let previousDelay = 0;
-    for (;;) {
-      if (ctx.signal.aborted) throw this.stopOnAbort(ctx, ctx.signal.reason);
-      ctx.attempts++;
-      const scope = ctx.observed ? beginAttempt(ctx) : undefined;
+    let immediate = 0;
+    for (let number = 0; ; number++) {
+      if (call.signal.aborted) throw this.stopOnAbort(call, call.signal.reason);
+      const attempt = new AttemptContext(call, number);
       try {
         // A caller abort settles the attempt at once, even if the function ignores its signal.
-        const value = await raceAbort(runInAttempt(ctx, scope, next), ctx.signal);
-        if (scope !== undefined) endAttempt(ctx, scope, undefined);
+        const value = await raceAbort(attempts(attempt), call.signal);
+        recordAttemptSuccess(attempt);
         this.onAttemptResult(true);
         this.onCallResult(true);
         return value;
       } catch (error) {
-        const classified = classifyFailure(ctx, error);
-        ctx.lastFailure = classified;
-        if (scope !== undefined) endAttempt(ctx, scope, classified);
-        // Only failures of the downstream feed the budget (gRPC: retryable codes only); a 400 or a cancel does not.
-        if (classified.retryable) this.onAttemptResult(false);
-        const decision = this.decide(ctx, classified, previousDelay);
-        if (!decision.retry) throw this.giveUp(ctx, decision.classified, decision.reason);
-        if (scope !== undefined && ctx.attempt === 0) recordOriginalAttemptSpan(ctx, scope, classified);
-        this.recordRetry(ctx, classified, decision.delayMs, decision.source);
+        const classified = classifyAttemptFailure(attempt, error);
+        recordAttemptFailure(attempt, classified);
+        // Only failures of the downstream feed the budget (gRPC: retryable codes only); a 400, a rejection before
+        // the function ran, or a cancellation does not.
+        if (attempt.invoked && classified.retryable) this.onAttemptResult(false);
+        const decision = this.decide(call, attempt, classified, previousDelay);
+        if (!decision.retry) throw this.giveUp(call, decision.classified, decision.reason);
+        if (number === 0) recordOriginalAttemptSpan(attempt, classified);
+        this.recordRetry(call, number, classified, decision.delayMs, decision.source);
         const info = {
-          attempt: ctx.attempt + 1,
+          attempt: number + 1,
           maxRetries: decision.maxRetries,
           delayMs: decision.delayMs,
           delaySource: decision.source,
           error: classified,
         };
-        const hooks = [this.config?.onRetry, ctx.onRetry];
+        const hooks = [this.config?.onRetry, call.onRetry];
         for (const hook of hooks) if (hook !== undefined) safely('retry onRetry hook', () => hook(info));
         previousDelay = decision.delayMs;
+        if (decision.delayMs > 0) immediate = 0;
+        else if (++immediate % IMMEDIATE_RETRIES_PER_YIELD === 0) await yieldToEventLoop();
         try {
-          await sleep(decision.delayMs, ctx.signal);
+          await sleep(decision.delayMs, call.signal);
         } catch (abortReason) {
-          throw this.stopOnAbort(ctx, abortReason);
+          throw this.stopOnAbort(call, abortReason);
         }
-        ctx.attempt++;
       }
     }
   }
 
   /** Ends the call because its signal aborted: the total timeout (`deadline`) or the caller (`cancelled`). */
-  private stopOnAbort(ctx: CallContext, abortReason: unknown): Error {
-    if (ResilienceTimeoutError.isInstance(abortReason) && !ctx.callerSignal.aborted) {
-      return this.giveUp(ctx, ctx.runtime.classify(abortReason), 'deadline');
+  private stopOnAbort(call: CallContext, abortReason: unknown): Error {
+    if (ResilienceTimeoutError.isInstance(abortReason) && !call.callerSignal.aborted) {
+      return this.giveUp(call, call.runtime.classify(abortReason), 'deadline');
     }
-    return this.giveUp(ctx, classifyCancellation(ctx, abortReason), 'cancelled');
+    return this.giveUp(call, classifyCancellation(call, abortReason), 'cancelled');
   }
 
-  private decide(ctx: CallContext, classified: ClassifiedError, previousDelay: number): Decision {
+  private decide(
+    call: CallContext,
+    attempt: AttemptContext,
+    classified: ClassifiedError,
+    previousDelay: number,
+  ): Decision {
     if (classified.category === 'cancelled') return { retry: false, reason: 'cancelled', classified };
-    if (ctx.signal.aborted) {
-      const timedOut = ResilienceTimeoutError.isInstance(ctx.signal.reason) && !ctx.callerSignal.aborted;
+    if (call.signal.aborted) {
+      const timedOut = ResilienceTimeoutError.isInstance(call.signal.reason) && !call.callerSignal.aborted;
       return { retry: false, reason: timedOut ? 'deadline' : 'cancelled', classified };
     }
     const config = this.config;
     if (config === undefined)
       return { retry: false, reason: classified.retryable ? 'max_attempts' : 'non_retryable', classified };
+    const number = attempt.number;
     const category = config.byCategory.get(classified.category);
     let retryable = category?.retryable ?? classified.retryable;
     if (config.shouldRetry !== undefined) {
       const shouldRetry = config.shouldRetry;
-      retryable = safelyGet('retry shouldRetry hook', () => shouldRetry(classified, ctx.attempt), retryable);
+      retryable = safelyGet('retry shouldRetry hook', () => shouldRetry(classified, number), retryable);
     }
     if (!retryable) return { retry: false, reason: 'non_retryable', classified };
     const maxRetries = category?.maxRetries ?? config.limit?.current() ?? config.maxRetries;
-    if (ctx.attempt >= maxRetries) return { retry: false, reason: 'max_attempts', classified };
+    if (number >= maxRetries) return { retry: false, reason: 'max_attempts', classified };
     const retryAfter = classified.retryAfterMs;
     if (retryAfter !== undefined && retryAfter > config.maxRetryAfterMs) {
       return { retry: false, reason: 'retry_after_too_long', classified };
     }
-    const backoff = backoffDelay(
-      ctx.attempt,
-      previousDelay,
-      category?.backoff ?? config.backoff,
-      this.random,
-    );
+    const backoff = backoffDelay(number, previousDelay, category?.backoff ?? config.backoff, this.random);
     const fromServer = retryAfter !== undefined && retryAfter >= backoff;
     const delayMs = fromServer ? retryAfter : backoff;
-    if (Date.now() + delayMs >= ctx.deadline) return { retry: false, reason: 'deadline', classified };
+    if (Date.now() + delayMs >= call.deadline) return { retry: false, reason: 'deadline', classified };
     if (config.budget !== undefined) {
       const budget = config.budget;
       if (!safelyGet('retry budget tryAcquireRetry', () => budget.tryAcquireRetry(), true)) {
-        this.recordBudgetDenial(ctx, budget.name);
+        recordRejection(call, call.runtime.attributes, 'retry_budget', {
+          [ATTR_RESILIENCE_RETRY_BUDGET]: budget.name,
+        });
         return { retry: false, reason: 'budget_exhausted', classified };
       }
     }
     return { retry: true, delayMs, source: fromServer ? 'retry_after' : 'backoff', maxRetries };
   }
 
-  private giveUp(ctx: CallContext, classified: ClassifiedError, reason: RetryReason): Error {
+  private giveUp(call: CallContext, classified: ClassifiedError, reason: RetryReason): Error {
     // The adaptive limit learns from downstream failures only, not from cancellations or a caller's bad input.
     if (classified.retryable && reason !== 'cancelled') this.onCallResult(false);
     if (this.config !== undefined) {
-      const attributes = ctx.runtime.attributes.get(`x|${reason}|${classified.category}`, () => ({
+      const attributes = call.runtime.attributes.get(`x|${reason}|${classified.category}`, () => ({
         [ATTR_RESILIENCE_RETRY_REASON]: reason,
         [ATTR_RESILIENCE_ERROR_CATEGORY]: classified.category,
       }));
-      if (ctx.telemetry.metricsEnabled) {
+      if (call.telemetry.metricsEnabled) {
         safely('recording retry exhaustion', () =>
-          ctx.telemetry.instruments.retryExhausted.add(1, attributes),
+          call.telemetry.instruments.retryExhausted.add(1, attributes),
         );
       }
-      addSpanEvent(ctx.callSpan, EVENT_RETRY_GIVE_UP, attributes);
+      addSpanEvent(call.callSpan, EVENT_RETRY_GIVE_UP, attributes);
     }
-    return finalError(ctx, classified, reason);
+    return finalError(call, classified, reason);
   }
 
   private recordRetry(
-    ctx: CallContext,
+    call: CallContext,
+    number: number,
     classified: ClassifiedError,
     delayMs: number,
     source: RetryDelaySource,
   ): void {
-    const { attributes } = ctx.runtime;
-    if (ctx.telemetry.metricsEnabled) {
+    const { attributes } = call.runtime;
+    if (call.telemetry.metricsEnabled) {
       safely('recording a retry', () => {
-        const { instruments } = ctx.telemetry;
+        const { instruments } = call.telemetry;
         instruments.retries.add(
           1,
           attributes.get(`r|${classified.category}|${source}`, () => ({
@@ -190,23 +211,13 @@ export class RetryStage implements Stage {
         );
       });
     }
-    addSpanEvent(ctx.callSpan, EVENT_RETRY, {
-      [ATTR_RESILIENCE_ATTEMPT_NUMBER]: ctx.attempt + 1,
+    addSpanEvent(call.callSpan, EVENT_RETRY, {
+      [ATTR_RESILIENCE_ATTEMPT_NUMBER]: number + 1,
       [ATTR_RESILIENCE_RETRY_DELAY_MS]: Math.round(delayMs),
       [ATTR_RESILIENCE_RETRY_DELAY_SOURCE]: source,
       [ATTR_RESILIENCE_ERROR_CATEGORY]: classified.category,
       [ATTR_ERROR_TYPE]: classified.errorType,
     });
-  }
-
-  private recordBudgetDenial(ctx: CallContext, budget: string): void {
-    const attributes = ctx.runtime.attributes.get('rej|retry_budget', () => ({
-      [ATTR_RESILIENCE_STRATEGY]: 'retry_budget',
-    }));
-    if (ctx.telemetry.metricsEnabled) {
-      safely('recording a budget denial', () => ctx.telemetry.instruments.rejections.add(1, attributes));
-    }
-    addSpanEvent(ctx.callSpan, EVENT_REJECTION, { ...attributes, [ATTR_RESILIENCE_RETRY_BUDGET]: budget });
   }
 
   private onAttemptResult(success: boolean): void {

@@ -1,71 +1,62 @@
+import type { AttemptContext } from '../core/attempt-context.js';
+import { attemptEventSpan } from '../core/attempt-telemetry.js';
+import type { CallContext } from '../core/call-context.js';
+import { finalError } from '../core/final-error.js';
+import type { AttemptNext, AttemptStage, CallNext, CallStage } from '../core/stage.js';
 import { ResilienceTimeoutError } from '../errors/signals.js';
-import type { CallContext, Next, Stage } from '../pipeline/call-context.js';
-import { finalError } from '../pipeline/final-error.js';
 import { ATTR_RESILIENCE_TIMEOUT_KIND, EVENT_TIMEOUT, type TimeoutKind } from '../semconv.js';
 import { addSpanEvent } from '../telemetry/spans.js';
-import { NEVER_ABORTED } from '../util/abort.js';
+import { onAbort } from '../util/abort.js';
 import { safely } from '../util/safely.js';
 
-function recordTimeout(ctx: CallContext, kind: TimeoutKind): void {
-  const attributes = ctx.runtime.attributes.get(`t|${kind}`, () => ({
+function recordTimeout(call: CallContext, kind: TimeoutKind, attempt: AttemptContext | undefined): void {
+  const attributes = call.runtime.attributes.get(`t|${kind}`, () => ({
     [ATTR_RESILIENCE_TIMEOUT_KIND]: kind,
   }));
-  if (ctx.telemetry.metricsEnabled) {
-    safely('recording a timeout', () => ctx.telemetry.instruments.timeouts.add(1, attributes));
+  if (call.telemetry.metricsEnabled) {
+    safely('recording a timeout', () => call.telemetry.instruments.timeouts.add(1, attributes));
   }
-  addSpanEvent(
-    kind === 'attempt' ? (ctx.attemptSpan ?? ctx.callSpan) : ctx.callSpan,
-    EVENT_TIMEOUT,
-    attributes,
-  );
+  addSpanEvent(attempt === undefined ? call.callSpan : attemptEventSpan(attempt), EVENT_TIMEOUT, attributes);
 }
 
 /**
- * Runs `inner` under a timer. When it fires, the signal the inner stages see is aborted with a
- * `ResilienceTimeoutError` and the call settles at once, even if the protected function ignores its signal.
- * On the success path nothing is aborted (cockatiel aborts a controller on every return, which costs
- * 10-40 µs and breaks reading response bodies after return).
+ * Runs `inner` under a timer, with `signal` (a fresh controller's, following `parent`) as the signal the inner
+ * stages see. When the timer fires that signal aborts with a `ResilienceTimeoutError` and the returned promise
+ * settles at once, even if the protected function ignores its signal. On the success path nothing is aborted
+ * (cockatiel aborts a controller on every return, which costs 10-40 µs and breaks reading response bodies after
+ * return). A parent abort ends the wait at once and leaves no timer and no listener behind.
  */
 function withTimer(
-  ctx: CallContext,
   kind: TimeoutKind,
   ms: number,
   parent: AbortSignal,
-  adopt: (signal: AbortSignal) => void,
-  inner: () => Promise<unknown>,
+  inner: (signal: AbortSignal) => Promise<unknown>,
   onTimeout: (error: ResilienceTimeoutError) => unknown,
 ): Promise<unknown> {
   const controller = new AbortController();
-  adopt(controller.signal);
   if (parent.aborted) {
     controller.abort(parent.reason);
     return Promise.reject(parent.reason);
   }
   return new Promise((resolve, reject) => {
-    // A caller abort ends the wait at once and leaves no timer behind. No listener when the parent cannot abort.
-    const onParentAbort =
-      parent === NEVER_ABORTED
-        ? undefined
-        : (): void => {
-            clearTimeout(timer);
-            controller.abort(parent.reason);
-            reject(parent.reason);
-          };
     const done = (): void => {
       clearTimeout(timer);
-      if (onParentAbort !== undefined) parent.removeEventListener('abort', onParentAbort);
+      unsubscribe();
     };
     const timer = setTimeout(() => {
-      done();
+      unsubscribe();
       const error = new ResilienceTimeoutError(kind, ms);
-      recordTimeout(ctx, kind);
       controller.abort(error);
       reject(onTimeout(error));
     }, ms);
-    if (onParentAbort !== undefined) parent.addEventListener('abort', onParentAbort, { once: true });
+    const unsubscribe = onAbort(parent, () => {
+      clearTimeout(timer);
+      controller.abort(parent.reason);
+      reject(parent.reason);
+    });
     let running: Promise<unknown>;
     try {
-      running = inner();
+      running = inner(controller.signal);
     } catch (error) {
       running = Promise.reject(error);
     }
@@ -82,21 +73,23 @@ function withTimer(
   });
 }
 
-/** Bounds each attempt; a fired attempt timeout is a retryable `timeout` failure of that attempt. */
-export class AttemptTimeoutStage implements Stage {
+/** Bounds each attempt; a fired attempt timeout is a retryable `timeout` failure of that attempt only. */
+export class AttemptTimeoutStage implements AttemptStage {
   constructor(private readonly ms: number) {}
 
-  run(ctx: CallContext, next: Next): Promise<unknown> {
+  runAttempt(attempt: AttemptContext, next: AttemptNext): Promise<unknown> {
     return withTimer(
-      ctx,
       'attempt',
       this.ms,
-      ctx.signal,
+      attempt.signal,
       signal => {
-        ctx.attemptSignal = signal;
+        attempt.signal = signal;
+        return next(attempt);
       },
-      () => next(ctx),
-      error => error,
+      error => {
+        recordTimeout(attempt.call, 'attempt', attempt);
+        return error;
+      },
     );
   }
 }
@@ -105,22 +98,23 @@ export class AttemptTimeoutStage implements Stage {
  * Bounds the whole call, retries and waits included. When it fires the call ends with reason `deadline`; the
  * retry strategy also stops scheduling retries that could not finish before the deadline.
  */
-export class TotalTimeoutStage implements Stage {
+export class TotalTimeoutStage implements CallStage {
   constructor(private readonly ms: number) {}
 
-  run(ctx: CallContext, next: Next): Promise<unknown> {
-    ctx.deadline = Date.now() + this.ms;
+  runCall(call: CallContext, next: CallNext): Promise<unknown> {
+    call.deadline = Date.now() + this.ms;
     return withTimer(
-      ctx,
       'total',
       this.ms,
-      ctx.signal,
+      call.signal,
       signal => {
-        ctx.signal = signal;
-        ctx.attemptSignal = signal;
+        call.signal = signal;
+        return next(call);
       },
-      () => next(ctx),
-      error => finalError(ctx, ctx.runtime.classify(error), 'deadline'),
+      error => {
+        recordTimeout(call, 'total', undefined);
+        return finalError(call, call.runtime.classify(error), 'deadline');
+      },
     );
   }
 }

@@ -1,43 +1,90 @@
-/** A signal that never aborts; we never add listeners to it (cockatiel's shared signal leaks listeners). */
+import { MAX_TIMER_MS } from './timers.js';
+
+/**
+ * A signal that never aborts. It is only ever a sentinel for "the caller gave no signal": it is never handed to
+ * user code (a client adding a listener per request to one process-wide signal would leak them) and we never add
+ * listeners to it.
+ */
 export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
 const noop = (): void => {};
 
-/**
- * Makes `controller` abort when `parent` does. Returns a function that removes the link; costs nothing when
- * the parent can never abort.
- */
-export function linkAbort(parent: AbortSignal, controller: AbortController): () => void {
-  if (parent === NEVER_ABORTED) return noop;
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return noop;
-  }
-  const onAbort = (): void => controller.abort(parent.reason);
-  parent.addEventListener('abort', onAbort, { once: true });
-  return () => parent.removeEventListener('abort', onAbort);
+/** Our one listener on a signal and the callbacks it fans out to. */
+interface Hub {
+  readonly listener: () => void;
+  readonly subscribers: Set<() => void>;
 }
 
 /**
- * Waits `ms` milliseconds, or rejects with `signal.reason` as soon as `signal` aborts (cockatiel's retry delay
- * ignores abort; this one does not).
+ * Subscribers per signal. However many calls share a caller's signal, it carries at most ONE listener of ours:
+ * the first subscription adds it, the last unsubscription removes it (1,000 calls in flight on one signal would
+ * otherwise add 1,000-3,000 listeners and trip Node's MaxListenersExceededWarning).
  */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+const hubs = new WeakMap<AbortSignal, Hub>();
+
+/**
+ * Calls `callback` once when `signal` aborts (at once if it already has). Returns the function that cancels the
+ * subscription; call it when the work settles so nothing stays attached to a long-lived signal. Costs nothing
+ * for {@link NEVER_ABORTED}.
+ */
+export function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  if (signal === NEVER_ABORTED) return noop;
+  if (signal.aborted) {
+    callback();
+    return noop;
+  }
+  let hub = hubs.get(signal);
+  if (hub === undefined) {
+    const subscribers = new Set<() => void>();
+    const listener = (): void => {
+      hubs.delete(signal);
+      const due = [...subscribers];
+      subscribers.clear();
+      for (const subscriber of due) subscriber();
+    };
+    hub = { listener, subscribers };
+    hubs.set(signal, hub);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  // A wrapper per subscription, so the same callback may subscribe twice and each unsubscription is exact.
+  const entry = (): void => callback();
+  const { subscribers, listener } = hub;
+  subscribers.add(entry);
+  return () => {
+    if (!subscribers.delete(entry) || subscribers.size > 0) return;
+    signal.removeEventListener('abort', listener);
+    if (hubs.get(signal)?.subscribers === subscribers) hubs.delete(signal);
+  };
+}
+
+/**
+ * Makes `controller` abort (with the same reason) when `parent` does. Returns a function that removes the link;
+ * costs nothing when the parent can never abort.
+ */
+export function linkAbort(parent: AbortSignal, controller: AbortController): () => void {
+  return onAbort(parent, () => controller.abort(parent.reason));
+}
+
+/**
+ * Waits `ms` milliseconds (clamped to the largest timer delay), or rejects with `signal.reason` as soon as
+ * `signal` aborts (cockatiel's retry delay ignores abort; this one does not). A wait of 0 or less settles without
+ * a timer.
+ */
+export function sleep(ms: number, signal: AbortSignal = NEVER_ABORTED): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
+  if (!(ms > 0)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    let unlink = noop;
-    const timer = setTimeout(() => {
-      unlink();
-      resolve();
-    }, ms);
-    if (signal !== NEVER_ABORTED) {
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      unlink = () => signal.removeEventListener('abort', onAbort);
-    }
+    const timer = setTimeout(
+      () => {
+        unsubscribe();
+        resolve();
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
+    const unsubscribe = onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
   });
 }
 
@@ -52,15 +99,14 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
     return Promise.reject(signal.reason);
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const unsubscribe = onAbort(signal, () => reject(signal.reason));
     promise.then(
       value => {
-        signal.removeEventListener('abort', onAbort);
+        unsubscribe();
         resolve(value);
       },
       error => {
-        signal.removeEventListener('abort', onAbort);
+        unsubscribe();
         reject(error);
       },
     );

@@ -1,4 +1,5 @@
 import { POLICY_NAME_PATTERN } from '../semconv.js';
+import { MAX_TIMER_MS } from './timers.js';
 
 /** Renders a received value for an error message: `-1`, `NaN`, `"abc"`, `an object`, `undefined`. */
 export function describeValue(value: unknown): string {
@@ -95,6 +96,15 @@ export class OptionsValidator {
       (c.below !== undefined && value >= c.below);
     if (bad) this.fail(path, constraintText(c), value);
     return !bad;
+  }
+
+  /**
+   * Checks an optional delay or duration in milliseconds: a number `>= 0` (or `> above`) and at most
+   * {@link MAX_TIMER_MS}, the largest delay a timer honours (a larger one fires after ~1 ms in Node).
+   */
+  delay(path: string, value: unknown, c: { readonly min?: number; readonly above?: number } = {}): boolean {
+    const lower = c.above === undefined ? { min: c.min ?? 0 } : { above: c.above };
+    return this.number(path, value, { ...lower, max: MAX_TIMER_MS });
   }
 
   /** Checks an optional boolean. */

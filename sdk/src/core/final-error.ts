@@ -9,6 +9,7 @@ import {
 } from '../errors/call-errors.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
 import type { RetryReason, Strategy } from '../semconv.js';
+import { classifyCancellation } from './attempt-outcome.js';
 import type { CallContext } from './call-context.js';
 
 function rejectingStrategy(cause: unknown): Strategy | undefined {
@@ -20,11 +21,11 @@ function rejectingStrategy(cause: unknown): Strategy | undefined {
 
 /** Builds the error a call finally rejects with, from the last classification and why we stopped. */
 export function finalError(
-  ctx: CallContext,
+  call: CallContext,
   classified: ClassifiedError,
   reason: RetryReason,
 ): ResilienceError {
-  const details = { policy: ctx.runtime.name, classified, attempts: ctx.attempts };
+  const details = { policy: call.runtime.name, classified, attempts: call.attempts };
   if (reason === 'cancelled') return new CallCancelledError(details);
   if (reason === 'non_retryable') {
     if (classified.category === 'rejected' || classified.category === 'circuit_open') {
@@ -39,14 +40,15 @@ export function finalError(
  * The final error for something thrown outside the retry loop (bulkhead, rate limiter, total timeout): our own
  * final errors pass through; anything else is classified and wrapped.
  */
-export function finalizeError(ctx: CallContext, error: unknown): ResilienceError {
-  if (ResilienceError.isInstance(error) && error.policy === ctx.runtime.name) return error;
-  const classified = ctx.runtime.classify(error);
+export function finalizeError(call: CallContext, error: unknown): ResilienceError {
+  if (ResilienceError.isInstance(error) && error.policy === call.runtime.name) return error;
+  if (call.callerSignal.aborted) return finalError(call, classifyCancellation(call, error), 'cancelled');
+  const classified = call.runtime.classify(error);
   const reason: RetryReason =
-    classified.category === 'cancelled' || ctx.callerSignal.aborted
+    classified.category === 'cancelled'
       ? 'cancelled'
       : classified.category === 'timeout'
         ? 'deadline'
         : 'non_retryable';
-  return finalError(ctx, classified, reason);
+  return finalError(call, classified, reason);
 }

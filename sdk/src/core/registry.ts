@@ -1,5 +1,4 @@
-import type { CircuitBreaker } from '../policies/circuit-breaker.js';
-import type { RecoveryState } from '../semconv.js';
+import type { CircuitStateName, RecoveryState } from '../semconv.js';
 
 /** Anything registered by name. */
 interface Named {
@@ -11,10 +10,17 @@ export interface Snapshotting extends Named {
   snapshot(): object;
 }
 
+/** What a registry needs of a circuit breaker (the policies' `CircuitBreaker` is one). */
+export interface RegisteredCircuitBreaker extends Snapshotting {
+  readonly state: CircuitStateName;
+  /** Closes the circuit and forgets its failure history; isolation holds survive. */
+  reset(): void;
+}
+
 /** The kinds of objects a registry tracks, as the monitoring API and dashboards see them. */
 export interface RegistryKinds {
   policy: Named;
-  circuitBreaker: CircuitBreaker;
+  circuitBreaker: RegisteredCircuitBreaker;
   retryBudget: Snapshotting;
   recovery: Snapshotting & { readonly state: RecoveryState };
   rateLimiter: Snapshotting;

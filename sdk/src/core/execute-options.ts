@@ -1,11 +1,32 @@
 import type { Attributes, SpanKind } from '@opentelemetry/api';
-import type { RetryInfo } from '../policies/retry-options.js';
+import type { ClassifiedError } from '../classify/types.js';
+import type { RetryDelaySource } from '../semconv.js';
 
-/** Per-call options of {@link ResiliencePolicy.execute}. */
+/** What `onRetry` receives before each retry's wait. */
+export interface RetryInfo {
+  /** Number of the attempt about to run (1 = first retry). */
+  readonly attempt: number;
+  /** Maximum retries for this error's category. */
+  readonly maxRetries: number;
+  /** Wait before it, in milliseconds. */
+  readonly delayMs: number;
+  /** Whether the server's Retry-After set the wait. */
+  readonly delaySource: RetryDelaySource;
+  /** The failure that is being retried. */
+  readonly error: ClassifiedError;
+}
+
+/** Per-call options of `ResiliencePolicy.execute`. */
 export interface ExecuteOptions {
-  /** Cancels the call: pending waits end at once, no further attempt runs, the call rejects `cancelled`. */
+  /**
+   * Cancels the call: pending waits end at once, no further attempt runs, the call rejects `cancelled`, and
+   * nothing downstream (breaker, budget, recovery, limits) counts it as a failure, whatever the abort reason.
+   */
   readonly signal?: AbortSignal;
-  /** Key under which the `cache` fallback stores and looks up this call's result. */
+  /**
+   * Key under which the `cache` fallback stores and looks up this call's result (e.g. user + prompt hash). A
+   * call without one is neither stored nor served from the cache: one user never gets another user's answer.
+   */
   readonly cacheKey?: string;
   /** Rate-limit bucket of this call (e.g. a user or conversation thread); calls without one share a bucket. */
   readonly rateLimitKey?: string;

@@ -1,16 +1,18 @@
 import type { Context, Span } from '@opentelemetry/api';
-import type { ClassifiedError, Classifier } from '../classify/types.js';
-import type { RetryInfo } from '../policies/retry-options.js';
+import type { Classifier } from '../classify/types.js';
 import type { FallbackKind } from '../semconv.js';
 import type { AttributeCache } from '../telemetry/attributes.js';
 import type { HotAttributes } from '../telemetry/hot-attributes.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { NEVER_ABORTED } from '../util/abort.js';
-import type { ExecuteOptions } from './execute-options.js';
+import { linkAbort, NEVER_ABORTED } from '../util/abort.js';
+import type { ExecuteOptions, RetryInfo } from './execute-options.js';
 
 /** What the protected function receives on each attempt. */
 export interface AttemptInput {
-  /** Aborts when the caller cancels, or when the attempt or total timeout fires. Pass it to your client. */
+  /**
+   * Aborts when the caller cancels, or when the attempt or total timeout fires. Pass it to your client. It is
+   * this call's own signal (never one shared with other calls), so a client may attach listeners to it freely.
+   */
   readonly signal: AbortSignal;
   /** Zero-based attempt number: 0 for the original call, 1 for the first retry, … */
   readonly attempt: number;
@@ -31,30 +33,19 @@ export interface PolicyRuntime {
   readonly classify: Classifier;
 }
 
-/** Runs the rest of the pipeline for a call. */
-export type Next = (ctx: CallContext) => Promise<unknown>;
-
-/** One piece of the pipeline; stages are composed once, at construction. */
-export interface Stage {
-  run(ctx: CallContext, next: Next): Promise<unknown>;
-}
-
-/** The mutable state of one logical call as it moves through the pipeline (internal). */
+/**
+ * One logical call as it moves through the pipeline (internal). It holds only what belongs to the whole call;
+ * everything about one attempt (its signal, span, outcome) lives in that attempt's own `AttemptContext`. The
+ * few mutable fields each have one writer: `signal`/`deadline` the total-timeout stage (before the first
+ * attempt), `attempts` the attempt that runs `fn`, `fallbackKind` the fallback stage.
+ */
 export class CallContext {
   /** Call-level signal: the caller's, joined with the total timeout when there is one. */
   signal: AbortSignal;
-  /** Signal of the current attempt: the call signal, joined with the attempt timeout when there is one. */
-  attemptSignal: AbortSignal;
-  /** Zero-based number of the current attempt. */
-  attempt = 0;
-  /** Attempts started so far. */
-  attempts = 0;
   /** `Date.now()` by which the call must end (total timeout); Infinity when unbounded. */
   deadline = Number.POSITIVE_INFINITY;
-  /** Classification of the last failed attempt. */
-  lastFailure: ClassifiedError | undefined;
-  /** Span of the current attempt, when recording. */
-  attemptSpan: Span | undefined;
+  /** Attempts that ran `fn` (a rejection before `fn` is not an attempt). */
+  attempts = 0;
   /** Set when a fallback served the call. */
   fallbackKind: FallbackKind | undefined;
   /** Per-call retry hook (`ExecuteOptions.onRetry`). */
@@ -65,10 +56,12 @@ export class CallContext {
   readonly rateLimitKey: string | undefined;
   /** Key of the `cache` fallback (`ExecuteOptions.cacheKey`). */
   readonly cacheKey: string | undefined;
-  /** The caller's own signal (NEVER_ABORTED when none was given). */
+  /** The caller's own signal ({@link NEVER_ABORTED} when none was given). */
   readonly callerSignal: AbortSignal;
   /** Whether an OTel SDK records anything (metrics or a call span); false on the fast path. */
   readonly observed: boolean;
+  private own: AbortController | undefined;
+  private unlinkOwn: (() => void) | undefined;
 
   constructor(
     readonly runtime: PolicyRuntime,
@@ -83,19 +76,30 @@ export class CallContext {
     this.callerSignal = options?.signal ?? NEVER_ABORTED;
     this.observed = telemetry.metricsEnabled || callSpan !== undefined;
     this.signal = this.callerSignal;
-    this.attemptSignal = this.callerSignal;
     this.cacheKey = options?.cacheKey;
     this.onRetry = options?.onRetry;
     this.properties = options?.properties;
     this.rateLimitKey = options?.rateLimitKey;
   }
 
-  /** Runs the protected function for the current attempt (the innermost stage). */
-  invoke(): Promise<unknown> {
-    try {
-      return Promise.resolve(this.fn({ signal: this.attemptSignal, attempt: this.attempt }));
-    } catch (error) {
-      return Promise.reject(error);
+  /**
+   * The signal `fn` gets when no timeout gave its attempt one: this call's own, created on first use and
+   * aborting with the caller's. Handing `fn` the caller's (or a process-wide never-aborting) signal would let a
+   * client that adds a listener per request pile them up on a signal that outlives the call.
+   */
+  ownSignal(): AbortSignal {
+    if (this.own === undefined) {
+      this.own = new AbortController();
+      this.unlinkOwn = linkAbort(this.signal, this.own);
+    }
+    return this.own.signal;
+  }
+
+  /** Detaches the call from its caller's signal; the attempt loop calls it when the call settles. */
+  release(): void {
+    if (this.unlinkOwn !== undefined) {
+      this.unlinkOwn();
+      this.unlinkOwn = undefined;
     }
   }
 }

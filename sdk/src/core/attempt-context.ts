@@ -1,0 +1,67 @@
+import { context } from '@opentelemetry/api';
+import type { AttemptKind } from '../semconv.js';
+import { type AttemptScope, beginAttempt } from './attempt-telemetry.js';
+import type { AttemptInput, CallContext } from './call-context.js';
+
+/** `fn`'s input when the attempt has no signal of its own: the call's own signal is made only if `fn` reads it. */
+class LazySignalInput implements AttemptInput {
+  readonly #call: CallContext;
+  constructor(
+    call: CallContext,
+    readonly attempt: number,
+  ) {
+    this.#call = call;
+  }
+  get signal(): AbortSignal {
+    return this.#call.ownSignal();
+  }
+}
+
+/**
+ * The state of ONE attempt of a call (internal), created by the attempt loop for each attempt and passed through
+ * the attempt stages. Nothing here is shared with another attempt: an attempt timeout gives this attempt its
+ * own signal, and a later attempt (or a rejection before `fn` runs) never sees an earlier attempt's signal.
+ */
+export class AttemptContext {
+  /** This attempt's signal: the call's, joined with the attempt timeout when there is one. */
+  signal: AbortSignal;
+  /** Telemetry of the attempt, from the moment `fn` runs (undefined when unobserved or not run). */
+  scope: AttemptScope | undefined;
+  /** Whether `fn` ran: an attempt rejected before it (open breaker, shed, limiter) is a rejection, not an attempt. */
+  invoked = false;
+
+  constructor(
+    readonly call: CallContext,
+    /** Zero-based attempt number. */
+    readonly number: number,
+  ) {
+    this.signal = call.signal;
+  }
+
+  /** `original` for the first attempt, `retry` after. */
+  get kind(): AttemptKind {
+    return this.number === 0 ? 'original' : 'retry';
+  }
+
+  /** Runs the protected function (the innermost stage), inside the attempt's span when it has one. */
+  invoke(): Promise<unknown> {
+    const call = this.call;
+    this.invoked = true;
+    call.attempts++;
+    const input: AttemptInput =
+      this.signal === call.callerSignal
+        ? new LazySignalInput(call, this.number)
+        : { signal: this.signal, attempt: this.number };
+    try {
+      const scope = call.observed ? beginAttempt(this) : undefined;
+      this.scope = scope;
+      const value =
+        scope?.context === undefined
+          ? call.fn(input)
+          : context.with(scope.context, call.fn, undefined, input);
+      return Promise.resolve(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}

@@ -1,0 +1,238 @@
+import {
+  CircuitState,
+  type IBackoff,
+  type IBackoffFactory,
+  type IBreaker,
+  type IDisposable,
+  type IHalfOpenAfterBackoffContext,
+} from 'cockatiel';
+import type { CircuitStateName } from '../semconv.js';
+import { NEVER_ABORTED } from '../util/abort.js';
+
+/** How many probes half-open lets through and what share of them may fail (cockatiel 4's `halfOpenSampling`). */
+export interface HalfOpenSampling {
+  readonly calls: number;
+  readonly threshold: number;
+}
+
+/** What `toJSON()` returns and `initialState` accepts. Half-open is saved as open and due for a probe. */
+export interface SavedCircuitState {
+  readonly state: 'closed' | 'open';
+  /** `Date.now()` when the circuit opened (0: a probe is due at once). */
+  readonly openedAt?: number;
+  /** Consecutive openings (drives a growing half-open backoff). */
+  readonly openings?: number;
+  /** The breaker algorithm's own state (cockatiel's `IBreaker.state`). */
+  readonly breaker?: unknown;
+}
+
+/** A state change, as the state machine reports it. */
+export interface CircuitChange {
+  readonly from: CircuitStateName;
+  readonly to: CircuitStateName;
+}
+
+type BaseState =
+  | { readonly name: 'closed' }
+  | {
+      readonly name: 'open';
+      readonly openedAt: number;
+      readonly backoff: IBackoff<IHalfOpenAfterBackoffContext>;
+      readonly openings: number;
+    }
+  | {
+      readonly name: 'half_open';
+      readonly backoff: IBackoff<IHalfOpenAfterBackoffContext>;
+      readonly openings: number;
+      inFlight: number;
+      successes: number;
+      failures: number;
+    };
+
+/** Returned by {@link CircuitStateMachine.acquire} when the circuit refuses a call. */
+export const REJECTED = -1;
+
+/**
+ * The states of a circuit breaker and how outcomes move them (internal; no telemetry here). The failure counting
+ * of the closed state is cockatiel's `IBreaker` (consecutive, count or sampling); the open wait is a cockatiel
+ * backoff. Unlike cockatiel's `CircuitBreakerPolicy`, and as in Polly v8:
+ * - in half-open, calls beyond the probe slots are rejected at once (not queued behind the probe);
+ * - a neutral outcome (an error that is not a failure, e.g. a 400, or a caller's cancellation) neither closes
+ *   nor reopens the circuit: a neutral probe frees its slot for the next caller;
+ * - isolation holds are counted apart from the state, so `reset()` never drops them.
+ * A call is admitted with a permit (the generation of the state it was admitted in); an outcome reported with a
+ * permit of an earlier generation (the circuit moved meanwhile) is ignored.
+ */
+export class CircuitStateMachine {
+  private base: BaseState = { name: 'closed' };
+  private holds = 0;
+  private generation = 0;
+  private readonly initialBreakerState: unknown;
+
+  constructor(
+    private readonly breaker: IBreaker,
+    private readonly halfOpenAfter: IBackoffFactory<IHalfOpenAfterBackoffContext>,
+    private readonly sampling: HalfOpenSampling,
+    private readonly onChange: (change: CircuitChange) => void,
+    initial: SavedCircuitState | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.initialBreakerState = structuredClone(breaker.state);
+    if (initial !== undefined) this.restore(initial);
+  }
+
+  /** The circuit's state; `isolated` while any isolation hold is active. */
+  get state(): CircuitStateName {
+    return this.holds > 0 ? 'isolated' : this.base.name;
+  }
+
+  /** `Date.now()` when an open circuit lets a probe through; undefined unless open. */
+  get probeAt(): number | undefined {
+    const base = this.base;
+    return this.holds === 0 && base.name === 'open' ? base.openedAt + base.backoff.duration : undefined;
+  }
+
+  /** Asks to run one call: returns a permit for its outcome, or {@link REJECTED}. */
+  acquire(): number {
+    if (this.holds > 0) return REJECTED;
+    const base = this.base;
+    if (base.name === 'closed') return this.generation;
+    if (base.name === 'open') {
+      if (this.now() < base.openedAt + base.backoff.duration) return REJECTED;
+      this.move({ ...base, name: 'half_open', inFlight: 0, successes: 0, failures: 0 });
+      return this.admitProbe(this.base);
+    }
+    return this.admitProbe(base);
+  }
+
+  private admitProbe(base: BaseState): number {
+    if (base.name !== 'half_open') return REJECTED;
+    if (base.inFlight + base.successes + base.failures >= this.sampling.calls) return REJECTED;
+    base.inFlight++;
+    return this.generation;
+  }
+
+  /** Reports a success of the call admitted with `permit`. */
+  success(permit: number): void {
+    if (permit !== this.generation) return;
+    const base = this.base;
+    if (base.name === 'closed') {
+      this.breaker.success(CircuitState.Closed);
+    } else if (base.name === 'half_open') {
+      base.inFlight--;
+      base.successes++;
+      this.completeHalfOpen(base);
+    }
+  }
+
+  /** Reports a failure (an error of a failure category) of the call admitted with `permit`. */
+  failure(permit: number, error: unknown): void {
+    if (permit !== this.generation) return;
+    const base = this.base;
+    if (base.name === 'closed') {
+      if (this.breaker.failure(CircuitState.Closed)) this.open(error, 1, undefined);
+    } else if (base.name === 'half_open') {
+      base.inFlight--;
+      base.failures++;
+      if (base.failures > this.sampling.threshold * this.sampling.calls) {
+        this.breaker.failure(CircuitState.HalfOpen);
+        this.open(error, base.openings + 1, base.backoff);
+      } else {
+        this.completeHalfOpen(base);
+      }
+    }
+  }
+
+  /** Reports a neutral outcome (not a failure, not a success: a 400, a cancellation): frees a probe slot. */
+  neutral(permit: number): void {
+    if (permit !== this.generation) return;
+    const base = this.base;
+    if (base.name === 'half_open') {
+      base.inFlight--;
+      this.completeHalfOpen(base);
+    }
+  }
+
+  private completeHalfOpen(base: BaseState & { name: 'half_open' }): void {
+    if (base.inFlight > 0 || base.successes + base.failures < this.sampling.calls) return;
+    this.breaker.success(CircuitState.HalfOpen);
+    this.move({ name: 'closed' });
+  }
+
+  private open(
+    error: unknown,
+    openings: number,
+    previous: IBackoff<IHalfOpenAfterBackoffContext> | undefined,
+  ): void {
+    const context = { attempt: openings, result: { error }, signal: NEVER_ABORTED };
+    const backoff = previous === undefined ? this.halfOpenAfter.next(context) : previous.next(context);
+    this.move({ name: 'open', openedAt: this.now(), backoff, openings });
+  }
+
+  /** Holds the circuit open until the returned handle is disposed (reference-counted; survives `reset()`). */
+  isolate(): IDisposable {
+    const from = this.state;
+    this.holds++;
+    this.generation++;
+    this.announce(from);
+    let released = false;
+    return {
+      dispose: () => {
+        if (released) return;
+        released = true;
+        const before = this.state;
+        this.holds--;
+        // Releasing the last hold closes the circuit with a clean failure history.
+        if (this.holds === 0) this.clear();
+        this.announce(before);
+      },
+    };
+  }
+
+  /** Closes the circuit and forgets its failure history. Isolation holds stay until their handles are disposed. */
+  reset(): void {
+    const from = this.state;
+    this.clear();
+    this.announce(from);
+  }
+
+  private clear(): void {
+    this.breaker.state = structuredClone(this.initialBreakerState);
+    this.base = { name: 'closed' };
+    this.generation++;
+  }
+
+  private move(next: BaseState): void {
+    const from = this.state;
+    this.base = next;
+    this.generation++;
+    this.announce(from);
+  }
+
+  private announce(from: CircuitStateName): void {
+    const to = this.state;
+    if (from !== to) this.onChange({ from, to });
+  }
+
+  /** Serialisable state for `initialState` (holds are in-process and not saved). */
+  toJSON(): SavedCircuitState {
+    const base = this.base;
+    const breaker = this.breaker.state;
+    if (base.name === 'closed') return { state: 'closed', breaker };
+    const openedAt = base.name === 'open' ? base.openedAt : 0;
+    return { state: 'open', openedAt, openings: base.openings, breaker };
+  }
+
+  private restore(saved: SavedCircuitState): void {
+    if (saved.breaker !== undefined) this.breaker.state = structuredClone(saved.breaker);
+    if (saved.state !== 'open') return;
+    const openings = saved.openings ?? 1;
+    let backoff: IBackoff<IHalfOpenAfterBackoffContext> | undefined;
+    for (let attempt = 1; attempt <= openings; attempt++) {
+      const context = { attempt, result: { error: undefined }, signal: NEVER_ABORTED };
+      backoff = backoff === undefined ? this.halfOpenAfter.next(context) : backoff.next(context);
+    }
+    if (backoff === undefined) return;
+    this.base = { name: 'open', openedAt: saved.openedAt ?? 0, backoff, openings };
+  }
+}
