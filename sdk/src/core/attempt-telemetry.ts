@@ -14,7 +14,7 @@ import {
   METRIC_ERRORS,
 } from '../semconv.js';
 import { boundedErrorType } from '../telemetry/error-types.js';
-import { endSpan, recordSpanFailure } from '../telemetry/spans.js';
+import { endSpan, isRecording, recordSpanFailure } from '../telemetry/spans.js';
 import { safely } from '../util/safely.js';
 import type { AttemptContext } from './attempt-context.js';
 import { failureOutcome } from './attempt-outcome.js';
@@ -49,7 +49,7 @@ function attemptSpanAttributes(attempt: AttemptContext): Attributes {
 export function beginAttempt(attempt: AttemptContext): AttemptScope | undefined {
   const call = attempt.call;
   try {
-    const recording = call.callSpan?.isRecording() === true;
+    const recording = isRecording(call.callSpan);
     if (!call.telemetry.metricsEnabled && !recording) return undefined;
     let span: Span | undefined;
     if (recording && (attempt.number > 0 || call.runtime.attemptSpans === 'always')) {
@@ -138,7 +138,7 @@ export function recordAttemptFailure(attempt: AttemptContext, classified: Classi
 export function recordOriginalAttemptSpan(attempt: AttemptContext, failure: ClassifiedError): void {
   const call = attempt.call;
   const scope = attempt.scope;
-  if (scope === undefined || scope.span !== undefined || call.callSpan?.isRecording() !== true) return;
+  if (scope === undefined || scope.span !== undefined || !isRecording(call.callSpan)) return;
   safely('recording an attempt span', () => {
     const span = call.telemetry.tracer.startSpan(
       attemptSpanName(call.runtime.name),

@@ -25,6 +25,7 @@ import type { FallbackEvent } from '../policies/fallback.js';
 import { RetryStage } from '../policies/retry.js';
 import { AttributeCache } from '../telemetry/attributes.js';
 import { HotAttributes } from '../telemetry/hot-attributes.js';
+import { isRecording } from '../telemetry/spans.js';
 import { currentTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 import { safely } from '../util/safely.js';
 import { buildStages } from './build-stages.js';
@@ -162,7 +163,7 @@ export class ResiliencePolicy<F = never>
       const value =
         span === undefined ? await this.start(call) : await context.with(otelContext, this.start, this, call);
       const resultAttributes = opts?.span?.resultAttributes;
-      if (span?.isRecording() && resultAttributes !== undefined) {
+      if (resultAttributes !== undefined && isRecording(span)) {
         safely('reading result attributes', () => span.setAttributes(resultAttributes(value)));
       }
       this.finish(call, start, listening, undefined);

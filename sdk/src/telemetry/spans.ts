@@ -8,6 +8,17 @@ import {
 } from '../semconv.js';
 import { safely } from '../util/safely.js';
 
+/** Whether `span` records; a span whose `isRecording()` throws counts as not recording (reported). */
+export function isRecording(span: Span | undefined): span is Span {
+  if (span === undefined) return false;
+  try {
+    return span.isRecording();
+  } catch (error) {
+    diag.error('agent-resilience: span.isRecording() failed', error);
+    return false;
+  }
+}
+
 /**
  * Marks a span as failed by `classified`: `error.type` and category attributes always; ERROR status and an
  * `exception` event carrying only the redacted message when `isError` (a cancelled call is not an error, and a
@@ -18,7 +29,7 @@ export function recordSpanFailure(
   classified: ClassifiedError,
   isError: boolean,
 ): void {
-  if (span === undefined || !span.isRecording()) return;
+  if (!isRecording(span)) return;
   safely('recording a span failure', () => {
     span.setAttribute(ATTR_RESILIENCE_ERROR_CATEGORY, classified.category);
     span.setAttribute(ATTR_RESILIENCE_ERROR_RETRYABLE, classified.retryable);
@@ -31,7 +42,7 @@ export function recordSpanFailure(
 
 /** Adds an event to a recording span; never throws. */
 export function addSpanEvent(span: Span | undefined, name: string, attributes: Attributes): void {
-  if (span === undefined || !span.isRecording()) return;
+  if (!isRecording(span)) return;
   safely(`adding span event ${name}`, () => span.addEvent(name, attributes));
 }
 

@@ -1,11 +1,26 @@
 import type { Meter, MeterProvider, Tracer, TracerProvider } from '@opentelemetry/api';
-import { createNoopMeter, metrics, ProxyTracerProvider, trace } from '@opentelemetry/api';
+import { createNoopMeter, diag, metrics, ProxyTracerProvider, trace } from '@opentelemetry/api';
 import { SCOPE_NAME } from '../semconv.js';
 import { createInstruments, type Instruments } from './instruments.js';
 import { PACKAGE_VERSION } from './version.js';
 
-const NOOP_METER_CLASS = createNoopMeter().constructor;
+interface MeterState {
+  readonly instruments: Instruments;
+  readonly enabled: boolean;
+}
+
+interface TracerState {
+  readonly tracer: Tracer;
+  readonly enabled: boolean;
+}
+
+const NOOP_METER = createNoopMeter();
+const NOOP_METER_STATE: MeterState = { instruments: createInstruments(NOOP_METER), enabled: false };
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+const NOOP_TRACER_STATE: TracerState = {
+  tracer: NOOP_TRACER_PROVIDER.getTracer(SCOPE_NAME, PACKAGE_VERSION),
+  enabled: false,
+};
 
 /**
  * The OpenTelemetry handles a call records through, resolved from the globally registered providers.
@@ -20,17 +35,42 @@ export interface Telemetry {
 }
 
 let meterProvider: MeterProvider | undefined;
-let meterState: { readonly instruments: Instruments; readonly enabled: boolean } | undefined;
+let meterState: MeterState | undefined;
 let tracerDelegate: TracerProvider | undefined;
-let tracerState: { readonly tracer: Tracer; readonly enabled: boolean } | undefined;
+let tracerState: TracerState | undefined;
 let current: Telemetry | undefined;
 
-function resolveMeter(provider: MeterProvider): { instruments: Instruments; enabled: boolean } {
-  const meter: Meter = provider.getMeter(SCOPE_NAME, PACKAGE_VERSION);
-  return { instruments: createInstruments(meter), enabled: !(meter instanceof NOOP_METER_CLASS) };
+/**
+ * The instruments of `provider`'s meter. A provider that throws (or returns no meter) gets instruments that
+ * record nothing, reported once: the caller caches the result per provider, so a broken provider costs nothing
+ * on later calls and never changes a call's outcome.
+ */
+function resolveMeter(provider: MeterProvider): MeterState {
+  try {
+    const meter: Meter = provider.getMeter(SCOPE_NAME, PACKAGE_VERSION);
+    if (typeof meter !== 'object' || meter === null)
+      throw new TypeError(`getMeter returned ${String(meter)}`);
+    return { instruments: createInstruments(meter), enabled: !(meter instanceof NOOP_METER.constructor) };
+  } catch (error) {
+    diag.error('agent-resilience: resolving the meter failed; metrics are off for this provider', error);
+    return NOOP_METER_STATE;
+  }
 }
 
-function currentTracerDelegate(): TracerProvider {
+/** Like {@link resolveMeter} for the tracer of a tracer provider. */
+function resolveTracer(delegate: TracerProvider): TracerState {
+  try {
+    const tracer = delegate.getTracer(SCOPE_NAME, PACKAGE_VERSION);
+    if (typeof tracer?.startSpan !== 'function') throw new TypeError(`getTracer returned ${String(tracer)}`);
+    return { tracer, enabled: delegate !== NOOP_TRACER_PROVIDER };
+  } catch (error) {
+    diag.error('agent-resilience: resolving the tracer failed; tracing is off for this provider', error);
+    return NOOP_TRACER_STATE;
+  }
+}
+
+/** The tracer provider registered globally (unwrapped from the API's proxy), or the no-op one. */
+export function globalTracerDelegate(): TracerProvider {
   const global = trace.getTracerProvider();
   return global instanceof ProxyTracerProvider ? global.getDelegate() : global;
 }
@@ -38,10 +78,11 @@ function currentTracerDelegate(): TracerProvider {
 /**
  * The telemetry handles for the currently registered global providers. Instruments are created once per
  * meter provider; a provider registered (or replaced) after policies were built is picked up on the next call.
+ * Never throws: a provider that fails falls back to no-op handles (see {@link resolveMeter}).
  */
 export function currentTelemetry(): Telemetry {
   const provider = metrics.getMeterProvider();
-  const delegate = currentTracerDelegate();
+  const delegate = globalTracerDelegate();
   if (current !== undefined && provider === meterProvider && delegate === tracerDelegate) return current;
   if (provider !== meterProvider || meterState === undefined) {
     meterProvider = provider;
@@ -49,10 +90,7 @@ export function currentTelemetry(): Telemetry {
   }
   if (delegate !== tracerDelegate || tracerState === undefined) {
     tracerDelegate = delegate;
-    tracerState = {
-      tracer: delegate.getTracer(SCOPE_NAME, PACKAGE_VERSION),
-      enabled: delegate !== NOOP_TRACER_PROVIDER,
-    };
+    tracerState = resolveTracer(delegate);
   }
   current = {
     metricsEnabled: meterState.enabled,
