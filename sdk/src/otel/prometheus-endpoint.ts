@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { diag } from '@opentelemetry/api';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { AggregationTemporality, MetricReader } from '@opentelemetry/sdk-metrics';
+import { OptionsValidator } from '../util/validate.js';
 import { withCollectorNames } from './prometheus-translate.js';
 
 /** Where the embedded endpoint listens. */
@@ -23,6 +24,30 @@ export const PROMETHEUS_ENDPOINT_DEFAULTS = Object.freeze({
 });
 
 /**
+ * Checks {@link PrometheusEndpointOptions} given as option `path` (`''` for the top level) of what `v` validates.
+ */
+export function checkPrometheusEndpointOptions(v: OptionsValidator, path: string, options: unknown): void {
+  const name = (key: string) => (path === '' ? key : `${path}.${key}`);
+  const o = v.object(path, options, ['host', 'port', 'path']);
+  v.number(name('port'), o.port, { min: 0, max: 65_535, integer: true });
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) {
+    v.fail(name('host'), 'a host name or IP', o.host, typeof o.host !== 'string');
+  }
+  if (o.path !== undefined && !(typeof o.path === 'string' && o.path.startsWith('/'))) {
+    v.fail(name('path'), 'a path starting with "/"', o.path, typeof o.path !== 'string');
+  }
+}
+
+/** The path of a request target (origin or absolute form), or undefined when it does not parse. */
+function pathnameOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A pull metric reader serving Prometheus text whose series names and labels equal those of the Collector path
  * (OTLP → Collector `prometheus` exporter): unit suffixes (`_seconds`), `_ratio`, `_total`, and `service.name`
  * promoted to a `service_name` label. The stock `PrometheusExporter` adds neither unit suffixes nor that label.
@@ -32,9 +57,17 @@ export class PrometheusEndpoint extends MetricReader {
   private readonly serializer = new PrometheusSerializer('', false, /^service\.name$/);
   private readonly options: Required<PrometheusEndpointOptions>;
 
+  /** @throws TypeError or RangeError naming each invalid option. */
   constructor(options: PrometheusEndpointOptions = {}) {
     super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-    this.options = { ...PROMETHEUS_ENDPOINT_DEFAULTS, ...options };
+    const v = new OptionsValidator('PrometheusEndpoint');
+    checkPrometheusEndpointOptions(v, '', options);
+    v.done();
+    this.options = {
+      host: options.host ?? PROMETHEUS_ENDPOINT_DEFAULTS.host,
+      port: options.port ?? PROMETHEUS_ENDPOINT_DEFAULTS.port,
+      path: options.path ?? PROMETHEUS_ENDPOINT_DEFAULTS.path,
+    };
     this.server = createServer((request, response) => {
       this.handle(request, response).catch(error => {
         diag.error('agent-resilience: serving /metrics failed', error);
@@ -64,6 +97,9 @@ export class PrometheusEndpoint extends MetricReader {
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);
+        // A listening server still emits 'error' (EMFILE on accept under a connection flood); unhandled, that
+        // would crash the application.
+        this.server.on('error', error => diag.error('agent-resilience: the /metrics endpoint failed', error));
         const address = this.server.address() as AddressInfo;
         const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         resolve(`http://${shownHost}:${address.port}${path}`);
@@ -72,8 +108,12 @@ export class PrometheusEndpoint extends MetricReader {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== this.options.path) {
+    const pathname = pathnameOf(request.url);
+    if (pathname === undefined) {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request\n');
+      return;
+    }
+    if (pathname !== this.options.path) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
       return;
     }
