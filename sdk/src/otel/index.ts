@@ -8,9 +8,9 @@ export {
   type PrometheusEndpointOptions,
 } from './prometheus-endpoint.js';
 export { type PrometheusMetricType, prometheusLabelName, prometheusMetricName } from './prometheus-naming.js';
+export { startTelemetry, type TelemetryHandle } from './start-telemetry.js';
 export {
   type OtlpOptions,
+  START_TELEMETRY_DEFAULTS,
   type StartTelemetryOptions,
-  startTelemetry,
-  type TelemetryHandle,
-} from './start-telemetry.js';
+} from './start-telemetry-options.js';

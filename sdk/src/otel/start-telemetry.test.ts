@@ -1,8 +1,12 @@
-import { context, metrics, propagation, trace } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createPolicy } from '../pipeline/create-policy.js';
+import { createServer } from 'node:net';
+import { context, diag, logs, metrics, propagation, trace } from '@opentelemetry/api';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createPolicy } from '../index.js';
 import { ATTR_RESILIENCE_POLICY, METRICS, type MetricDescriptor } from '../semconv.js';
+import { captureDiagErrors } from '../test-support/diag.js';
 import { httpError } from '../test-support/errors.js';
+import { freeLoopbackPort, listenOn } from '../test-support/ports.js';
 import { prometheusLabelName, prometheusMetricName } from './prometheus-naming.js';
 import { startTelemetry, type TelemetryHandle } from './start-telemetry.js';
 
@@ -38,8 +42,11 @@ describe('startTelemetry', () => {
     handle = undefined;
     metrics.disable();
     trace.disable();
+    logs.disable();
     context.disable();
     propagation.disable();
+    diag.disable();
+    vi.useRealTimers();
   });
 
   it('serves /metrics with the same series names and labels as the Collector path', async () => {
@@ -111,11 +118,16 @@ describe('startTelemetry', () => {
   });
 
   it('fails fast with a clear message when the port is taken', async () => {
-    handle = await startTelemetry({ serviceName: 'a', otlp: false, prometheus: { port: 0 } });
-    const port = Number(new URL(handle.metricsUrl!).port);
-    await expect(startTelemetry({ serviceName: 'b', otlp: false, prometheus: { port } })).rejects.toThrow(
-      `prometheus.port ${port} on 127.0.0.1 is already in use`,
-    );
+    const taken = createServer();
+    await new Promise<void>(resolve => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await expect(startTelemetry({ serviceName: 'b', otlp: false, prometheus: { port } })).rejects.toThrow(
+        `prometheus.port ${port} on 127.0.0.1 is already in use`,
+      );
+    } finally {
+      taken.close();
+    }
   });
 
   it('validates its options', async () => {
@@ -123,7 +135,156 @@ describe('startTelemetry', () => {
       'Invalid options for startTelemetry: serviceName must be a non-empty string, got ""; prometheus.port must be an integer in [0, 65535], got 70000',
     );
     await expect(startTelemetry({ serviceName: 'x', otlp: { endpoint: 'not a url' } })).rejects.toThrow(
-      /otlp\.endpoint must be an absolute URL/,
+      'otlp.endpoint must be an absolute http(s) URL, got "not a url"',
     );
+  });
+
+  it('refuses to start while a meter provider is registered, before binding its port; starts again after shutdown', async () => {
+    // Issue 8: a second startTelemetry() served an empty /metrics (its providers could not register), and so did a
+    // startTelemetry() after shutdown() (the shut-down providers stayed registered).
+    handle = await startTelemetry({ serviceName: 'first', otlp: false, prometheus: { port: 0 } });
+    const port = await freeLoopbackPort();
+    await expect(
+      startTelemetry({ serviceName: 'second', otlp: false, prometheus: { port } }),
+    ).rejects.toThrow(
+      'startTelemetry: a global OpenTelemetry meter provider is already registered (a startTelemetry() not shut down, or another SDK); shut it down first',
+    );
+    await expect(listenOn(port)).resolves.toBe(port);
+
+    await handle.shutdown();
+    handle = await startTelemetry({ serviceName: 'third', otlp: false, prometheus: { port: 0 } });
+    const policy = createPolicy('restart.policy', { registry: null });
+    await policy.execute(() => 'ok');
+    policy.dispose();
+    expect(await (await fetch(handle.metricsUrl!)).text()).toMatch(
+      /^resilience_call_duration_seconds_count\{resilience_policy="restart\.policy",.*service_name="third"/m,
+    );
+  });
+});
+
+describe('startTelemetry started twice at once', () => {
+  afterEach(() => {
+    metrics.disable();
+    trace.disable();
+    logs.disable();
+    context.disable();
+    propagation.disable();
+  });
+
+  it('starts one and rejects the other, which releases its port', async () => {
+    const ports = [await freeLoopbackPort(), await freeLoopbackPort()];
+    const results = await Promise.allSettled(
+      ports.map(port => startTelemetry({ serviceName: `p${port}`, otlp: false, prometheus: { port } })),
+    );
+    const started = results.flatMap(r => (r.status === 'fulfilled' ? [r.value] : []));
+    const refused = results.flatMap(r => (r.status === 'rejected' ? [r.reason as Error] : []));
+    expect(started).toHaveLength(1);
+    expect(refused.map(e => e.message)).toEqual([
+      'startTelemetry: a global OpenTelemetry meter provider is already registered (a startTelemetry() not shut down, or another SDK); shut it down first',
+    ]);
+    const refusedPort = ports.find(port => !started[0]!.metricsUrl!.includes(`:${port}/`))!;
+    await expect(listenOn(refusedPort)).resolves.toBe(refusedPort);
+    await started[0]!.shutdown();
+  });
+});
+
+describe('startTelemetry shutdown', () => {
+  let handle: TelemetryHandle | undefined;
+  afterEach(async () => {
+    vi.useRealTimers();
+    await handle?.shutdown();
+    handle = undefined;
+    metrics.disable();
+    trace.disable();
+    logs.disable();
+    context.disable();
+    propagation.disable();
+    diag.disable();
+  });
+
+  /** A span processor whose flush and shutdown do what `behave` says. */
+  const processor = (behave: () => Promise<void>): SpanProcessor & { shutdowns: number } => {
+    const p = {
+      shutdowns: 0,
+      onStart: () => {},
+      onEnd: () => {},
+      forceFlush: behave,
+      shutdown: () => {
+        p.shutdowns++;
+        return behave();
+      },
+    };
+    return p;
+  };
+
+  it('resolves, and reports the failure, when the Collector is down', async () => {
+    // Issue 8 item 4: shutdown() rejected with ECONNREFUSED, so `process.once('SIGTERM', () => void
+    // telemetry.shutdown())` ended in an unhandled rejection and exit code 1.
+    vi.stubEnv('OTEL_EXPORTER_OTLP_TIMEOUT', '300'); // the exporter's own retries stop quickly
+    const errors = captureDiagErrors();
+    handle = await startTelemetry({
+      serviceName: 'collector-down',
+      otlp: { endpoint: `http://127.0.0.1:${await freeLoopbackPort()}` },
+      prometheus: false,
+    });
+    await createPolicy('down.policy', { registry: null }).execute(() => 'ok');
+
+    await expect(handle.shutdown()).resolves.toBeUndefined();
+    expect(errors).toContain('agent-resilience: shutting down telemetry failed');
+  });
+
+  it('resolves after shutdownTimeoutMs when an exporter hangs, not before', async () => {
+    const errors = captureDiagErrors();
+    handle = await startTelemetry({
+      serviceName: 'hang',
+      otlp: false,
+      prometheus: false,
+      spanProcessors: [processor(() => new Promise(() => {}))],
+      shutdownTimeoutMs: 2000,
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let settled = false;
+    void handle.shutdown().then(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(settled).toBe(true);
+    expect(errors).toEqual([
+      'agent-resilience: shutting down telemetry did not finish within 2000 ms; gave up waiting',
+    ]);
+  });
+
+  it('resolves, and reports the failure, when an exporter throws synchronously', async () => {
+    const errors = captureDiagErrors();
+    const throwing = processor(() => {
+      throw new Error('exporter exploded');
+    });
+    handle = await startTelemetry({
+      serviceName: 'sync',
+      otlp: false,
+      prometheus: false,
+      spanProcessors: [throwing],
+    });
+
+    const stopping = handle.shutdown();
+    expect(stopping).toBeInstanceOf(Promise);
+    await expect(stopping).resolves.toBeUndefined();
+    expect(errors).toEqual(['agent-resilience: shutting down telemetry failed']);
+  });
+
+  it('is idempotent: a second call returns the same promise and shuts down once', async () => {
+    const ok = processor(() => Promise.resolve());
+    handle = await startTelemetry({
+      serviceName: 'twice',
+      otlp: false,
+      prometheus: false,
+      spanProcessors: [ok],
+    });
+    const first = handle.shutdown();
+    expect(handle.shutdown()).toBe(first);
+    await first;
+    expect(ok.shutdowns).toBe(1);
   });
 });

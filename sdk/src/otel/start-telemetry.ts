@@ -1,46 +1,18 @@
+import { logs, metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { currentTelemetry } from '../telemetry/telemetry.js';
-import { OptionsValidator } from '../util/validate.js';
-import { PrometheusEndpoint, type PrometheusEndpointOptions } from './prometheus-endpoint.js';
-
-/** OTLP/HTTP (protobuf) export to a Collector. */
-export interface OtlpOptions {
-  /** Base URL; `/v1/traces` and `/v1/metrics` are appended. @default OTEL_EXPORTER_OTLP_ENDPOINT or http://localhost:4318 */
-  readonly endpoint?: string;
-  /** Extra request headers (e.g. an auth token). */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Interval between metric exports. @default OTEL_METRIC_EXPORT_INTERVAL or 15000 */
-  readonly metricExportIntervalMs?: number;
-}
-
-/** Options of {@link startTelemetry}. */
-export interface StartTelemetryOptions {
-  /** `service.name` of the resource; becomes the `service_name` label and the Collector's `job`. */
-  readonly serviceName: string;
-  /** `service.version` of the resource. */
-  readonly serviceVersion?: string;
-  /** Extra resource attributes (e.g. `deployment.environment.name`). */
-  readonly resourceAttributes?: Readonly<Record<string, string>>;
-  /**
-   * Traces and metrics over OTLP/HTTP to a Collector. `true` uses the standard environment variables.
-   * @default enabled when OTEL_EXPORTER_OTLP_ENDPOINT is set, otherwise off
-   */
-  readonly otlp?: boolean | OtlpOptions;
-  /**
-   * An embedded Prometheus endpoint with the same series names and labels as the Collector path; `false` for none.
-   * @default { host: '127.0.0.1', port: 9464, path: '/metrics' }
-   */
-  readonly prometheus?: false | PrometheusEndpointOptions;
-  /** Additional span processors (e.g. a console exporter while developing). @default [] */
-  readonly spanProcessors?: readonly SpanProcessor[];
-  /** Trace sampler. @default parent-based always-on (or OTEL_TRACES_SAMPLER) */
-  readonly sampler?: Sampler;
-}
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { currentTelemetry, globalTracerDelegate } from '../telemetry/telemetry.js';
+import { PrometheusEndpoint } from './prometheus-endpoint.js';
+import { settleWithin } from './settle-within.js';
+import {
+  type OtlpSettings,
+  type StartTelemetryOptions,
+  telemetrySettings,
+} from './start-telemetry-options.js';
 
 /** A running telemetry setup. */
 export interface TelemetryHandle {
@@ -48,53 +20,68 @@ export interface TelemetryHandle {
   readonly metricsUrl: string | undefined;
   /** Whether traces and metrics are exported over OTLP. */
   readonly otlpEnabled: boolean;
-  /** Flushes and stops exporters and the endpoint. */
+  /**
+   * Unregisters the global meter, tracer and logger providers (so `startTelemetry()` can run again), exports
+   * what is left, and stops the exporters and the endpoint. Resolves within `shutdownTimeoutMs` whatever the
+   * exporters do (a Collector that is down, an exporter that hangs or throws) and never rejects: failures are
+   * reported through OpenTelemetry's `diag`. Calling it again returns the same promise.
+   */
   shutdown(): Promise<void>;
 }
 
-function validate(options: unknown): void {
-  const v = new OptionsValidator('startTelemetry');
-  const o = v.object('options', options, [
-    'serviceName',
-    'serviceVersion',
-    'resourceAttributes',
-    'otlp',
-    'prometheus',
-    'spanProcessors',
-    'sampler',
-  ]);
-  if (typeof o.serviceName !== 'string' || o.serviceName.trim() === '') {
-    v.fail('serviceName', 'a non-empty string', o.serviceName, typeof o.serviceName !== 'string');
-  }
-  if (typeof o.otlp === 'object' && o.otlp !== null) {
-    const otlp = v.object('otlp', o.otlp, ['endpoint', 'headers', 'metricExportIntervalMs']);
-    if (otlp.endpoint !== undefined && !URL.canParse(String(otlp.endpoint))) {
-      v.fail('otlp.endpoint', 'an absolute URL', otlp.endpoint);
-    }
-    v.number('otlp.metricExportIntervalMs', otlp.metricExportIntervalMs, { above: 0 });
-  } else if (o.otlp !== undefined) v.boolean('otlp', o.otlp);
-  if (o.prometheus !== undefined && o.prometheus !== false) {
-    const p = v.object('prometheus', o.prometheus, ['host', 'port', 'path']);
-    v.number('prometheus.port', p.port, { min: 0, max: 65_535, integer: true });
-    if (p.host !== undefined && (typeof p.host !== 'string' || p.host === ''))
-      v.fail('prometheus.host', 'a host name or IP', p.host);
-    if (p.path !== undefined && !(typeof p.path === 'string' && p.path.startsWith('/'))) {
-      v.fail('prometheus.path', 'a path starting with "/"', p.path);
-    }
-  }
-  v.done();
+/** The OTLP metric reader and span processor. */
+function otlpPipeline(otlp: OtlpSettings): { reader: MetricReader; spanProcessor: SpanProcessor } {
+  const headers = otlp.headers === undefined ? {} : { headers: { ...otlp.headers } };
+  const url = (path: string) => (otlp.endpoint === undefined ? {} : { url: `${otlp.endpoint}${path}` });
+  return {
+    reader: new PeriodicExportingMetricReader({
+      exporter: new OTLPMetricExporter({ ...headers, ...url('/v1/metrics') }),
+      exportIntervalMillis: otlp.metricExportIntervalMs,
+    }),
+    spanProcessor: new BatchSpanProcessor({
+      exporter: new OTLPTraceExporter({ ...headers, ...url('/v1/traces') }),
+    }),
+  };
 }
 
-function otlpSettings(otlp: StartTelemetryOptions['otlp']): OtlpOptions | undefined {
-  if (otlp === false) return undefined;
-  if (otlp === undefined) return process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? {} : undefined;
-  return otlp === true ? {} : otlp;
+/** The global providers the OTel API hands out (the tracer provider unwrapped from its proxy). */
+const globalProviders = () => ({
+  meter: metrics.getMeterProvider(),
+  tracer: globalTracerDelegate(),
+  logger: logs.getLoggerProvider(),
+});
+
+/**
+ * Runs `start`, tells whether it registered the global meter provider, and returns a function that unregisters
+ * the global meter, tracer and logger providers it registered, if they are still registered: they stay
+ * registered after the SDK's own shutdown and would keep a later `startTelemetry()` from registering. (The
+ * context manager and propagator it registers stay: they keep working, and a later start only reports a
+ * duplicate registration through `diag`.)
+ */
+function startRegistering(start: () => void): { meterRegistered: boolean; unregister(): void } {
+  const before = globalProviders();
+  start();
+  const registered = globalProviders();
+  return {
+    meterRegistered: registered.meter !== before.meter,
+    unregister() {
+      const now = globalProviders();
+      if (registered.meter !== before.meter && now.meter === registered.meter) metrics.disable();
+      if (registered.tracer !== before.tracer && now.tracer === registered.tracer) trace.disable();
+      if (registered.logger !== before.logger && now.logger === registered.logger) logs.disable();
+    },
+  };
 }
+
+const ALREADY_REGISTERED =
+  'startTelemetry: a global OpenTelemetry meter provider is already registered (a startTelemetry() not shut down, or another SDK); shut it down first';
 
 /**
  * Starts the OpenTelemetry Node SDK for an agent app: OTLP/HTTP export to a Collector when configured, and an
  * embedded Prometheus endpoint whose series match the Collector path, so the same dashboards and alerts work on
  * both. Call it before creating policies' first calls (instruments bind to the provider registered at call time).
+ * Rejects when options or the OTEL_* variables it reads are invalid, and when a meter provider is already
+ * registered (an earlier `startTelemetry()` must be shut down first).
  *
  * @example
  * const telemetry = await startTelemetry({ serviceName: 'support-agent' });
@@ -102,38 +89,20 @@ function otlpSettings(otlp: StartTelemetryOptions['otlp']): OtlpOptions | undefi
  * process.once('SIGTERM', () => void telemetry.shutdown());
  */
 export async function startTelemetry(options: StartTelemetryOptions): Promise<TelemetryHandle> {
-  validate(options);
-  const otlp = otlpSettings(options.otlp);
+  const settings = telemetrySettings(options);
+  if (currentTelemetry().metricsEnabled) throw new Error(ALREADY_REGISTERED);
   const readers: MetricReader[] = [];
   const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
-  let endpoint: PrometheusEndpoint | undefined;
+  if (settings.otlp !== undefined) {
+    const { reader, spanProcessor } = otlpPipeline(settings.otlp);
+    readers.push(reader);
+    spanProcessors.push(spanProcessor);
+  }
   let metricsUrl: string | undefined;
   if (options.prometheus !== false) {
-    endpoint = new PrometheusEndpoint(options.prometheus ?? {});
+    const endpoint = new PrometheusEndpoint(options.prometheus ?? {});
     metricsUrl = await endpoint.listen();
     readers.push(endpoint);
-  }
-  if (otlp !== undefined) {
-    const base = otlp.endpoint?.replace(/\/+$/, '');
-    const common = { ...(otlp.headers === undefined ? {} : { headers: { ...otlp.headers } }) };
-    readers.push(
-      new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({
-          ...common,
-          ...(base === undefined ? {} : { url: `${base}/v1/metrics` }),
-        }),
-        exportIntervalMillis:
-          otlp.metricExportIntervalMs ?? (Number(process.env.OTEL_METRIC_EXPORT_INTERVAL) || 15_000),
-      }),
-    );
-    spanProcessors.push(
-      new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter({
-          ...common,
-          ...(base === undefined ? {} : { url: `${base}/v1/traces` }),
-        }),
-      }),
-    );
   }
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
@@ -147,17 +116,26 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
     instrumentations: [],
     ...(options.sampler === undefined ? {} : { sampler: options.sampler }),
   });
-  sdk.start();
-  // Bind the instruments (and the observable gauges) to the new providers now, so /metrics shows every live
-  // breaker, budget and ramp before the first call.
-  currentTelemetry();
+  const started = startRegistering(() => sdk.start());
   let stopped: Promise<void> | undefined;
-  return {
+  const handle: TelemetryHandle = {
     metricsUrl,
-    otlpEnabled: otlp !== undefined,
+    otlpEnabled: settings.otlp !== undefined,
     shutdown() {
-      stopped ??= sdk.shutdown();
+      stopped ??= settleWithin('shutting down telemetry', settings.shutdownTimeoutMs, () => {
+        started.unregister();
+        return sdk.shutdown();
+      });
       return stopped;
     },
   };
+  if (readers.length > 0 && !started.meterRegistered) {
+    // Another start registered its provider while this one was binding its port.
+    await handle.shutdown();
+    throw new Error(ALREADY_REGISTERED);
+  }
+  // Bind the instruments (and the observable gauges) to the new providers now, so /metrics shows every live
+  // breaker, budget and ramp before the first call.
+  currentTelemetry();
+  return handle;
 }
