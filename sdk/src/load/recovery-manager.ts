@@ -10,45 +10,14 @@ import { ExecutionRejectedError } from '../errors/signals.js';
 import type { CircuitTransition } from '../policies/circuit-breaker.js';
 import type { ErrorCategory, RecoveryState, RecoveryTrigger } from '../semconv.js';
 import { safely } from '../util/safely.js';
-import { HealthChecker, type HealthCheckFailure } from './health-checker.js';
+import { HealthChecker } from './health-checker.js';
 import { type Clock, monotonicNow } from './internal.js';
 import { RECOVERY_DEFAULTS, type RecoveryOptions } from './recovery-options.js';
+import type { RecoverySnapshot, RecoveryTransition } from './recovery-snapshot.js';
 import { RecoveryTelemetry } from './recovery-telemetry.js';
 import { createRamp, type Ramp } from './traffic-ramp.js';
 
-/** A state change of a recovery manager. */
-export interface RecoveryTransition {
-  readonly manager: string;
-  readonly from: RecoveryState;
-  readonly to: RecoveryState;
-  readonly trigger: RecoveryTrigger;
-  /** `Date.now()` of the change. */
-  readonly at: number;
-}
-
-/** What the monitoring API reports for a recovery manager. */
-export interface RecoverySnapshot {
-  readonly name: string;
-  readonly state: RecoveryState;
-  /** Share of calls admitted now (0..1). */
-  readonly trafficRatio: number;
-  /** Milliseconds since the current state was entered. */
-  readonly stateForMs: number;
-  readonly lastTransition: RecoveryTransition | null;
-  readonly consecutiveCheckFailures: number;
-  readonly consecutiveCheckPasses: number;
-  readonly consecutiveFailures: number;
-  readonly consecutiveSuccesses: number;
-  readonly lastHealthCheck: {
-    readonly at: number;
-    readonly healthy: boolean;
-    readonly failure: HealthCheckFailure | null;
-  } | null;
-  readonly admitted: number;
-  readonly shed: number;
-  readonly circuitBreaker: string | null;
-  readonly ramp: Readonly<Record<string, unknown>>;
-}
+export type { RecoverySnapshot, RecoveryTransition } from './recovery-snapshot.js';
 
 /**
  * Tracks whether one downstream is healthy, degraded, recovering or failed (see `RecoveryOptions` for what moves

@@ -7,17 +7,7 @@ import type { CallContext } from '../core/call-context.js';
 import { recordRejection } from '../core/rejection.js';
 import type { AttemptNext, AttemptStage } from '../core/stage.js';
 import { CircuitOpenError } from '../errors/signals.js';
-import {
-  ATTR_RESILIENCE_CIRCUIT_BREAKER_PREVIOUS_STATE,
-  ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE,
-  CIRCUIT_STATES,
-  type CircuitStateName,
-  EVENT_CIRCUIT_BREAKER_TRANSITION,
-} from '../semconv.js';
-import { AttributeCache } from '../telemetry/attributes.js';
-import { type GaugeSource, registerGaugeSource } from '../telemetry/gauge-sources.js';
-import { addSpanEvent } from '../telemetry/spans.js';
-import { currentTelemetry } from '../telemetry/telemetry.js';
+import type { CircuitStateName } from '../semconv.js';
 import { safely } from '../util/safely.js';
 import { BreakerFamily } from './circuit-breaker-family.js';
 import {
@@ -28,6 +18,7 @@ import {
   DEFAULT_FAILURE_CATEGORIES,
 } from './circuit-breaker-options.js';
 import { BreakerStats, type CircuitBreakerSnapshot } from './circuit-breaker-stats.js';
+import { BreakerTelemetry } from './circuit-breaker-telemetry.js';
 import {
   type CircuitChange,
   CircuitStateMachine,
@@ -62,10 +53,9 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
   readonly name: string;
   private readonly machine: CircuitStateMachine;
   private readonly failureCategories: ReadonlySet<string>;
-  private readonly attributes: AttributeCache;
+  private readonly telemetry: BreakerTelemetry;
   private readonly stats = new BreakerStats();
   private readonly transitionEmitter = new EventEmitter<CircuitTransition>();
-  private readonly gauge: { readonly source: GaugeSource; dispose(): void };
   private readonly cleanups: Array<() => void> = [];
   private readonly lineage: readonly CircuitBreaker[];
   /** @internal Parent, children and propagation of a hierarchy of breakers. */
@@ -80,32 +70,16 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     private readonly classify: NonNullable<CircuitBreakerOptions['classifier']>,
   ) {
     this.name = name;
-    this.attributes = new AttributeCache(name);
     this.failureCategories = new Set(options.failureCategories ?? DEFAULT_FAILURE_CATEGORIES);
     this.machine = new CircuitStateMachine(
       createBreaker(options.breaker),
       createHalfOpenBackoff(options.halfOpenAfterMs),
       options.halfOpenSampling ?? { calls: 1, threshold: 0 },
       change => this.changed(change),
-      options.initialState as SavedCircuitState | undefined,
+      options.initialState,
     );
     if (this.machine.state !== 'closed') this.stats.onTransition({ to: this.machine.state, at: Date.now() });
-    this.countTransition('closed', 'open', 0);
-    const source: GaugeSource = {
-      observers: {
-        circuitBreakerState: report => {
-          const current = this.machine.state;
-          for (const state of CIRCUIT_STATES) {
-            report(
-              state === current ? 1 : 0,
-              this.attributes.get(`s|${state}`, () => ({ [ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE]: state })),
-            );
-          }
-        },
-      },
-    };
-    const handle = registerGaugeSource(source);
-    this.gauge = { source, dispose: () => handle.dispose() };
+    this.telemetry = new BreakerTelemetry(name, () => this.machine.state);
     this.family = new BreakerFamily(this, options.parent, options.isolateChildren ?? false);
     this.lineage = [...(options.parent?.lineage ?? []), this];
     this.family.onTransition(this.machine.state);
@@ -116,26 +90,8 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     const transition = { breaker: this.name, from, to, at: Date.now() };
     this.stats.onTransition(transition);
     this.family.onTransition(to);
-    this.countTransition(from, to, 1);
+    this.telemetry.transition(from, to);
     safely('circuit breaker onTransition listener', () => this.transitionEmitter.emit(transition));
-  }
-
-  /**
-   * Adds to the transitions counter. Called with 0 for closed → open at construction, so the series exists
-   * before the first opening and `increase()` in alerts sees that opening too.
-   */
-  private countTransition(from: CircuitStateName, to: CircuitStateName, value: number): void {
-    const telemetry = currentTelemetry();
-    if (!telemetry.metricsEnabled) return;
-    safely('recording a breaker transition', () =>
-      telemetry.instruments.circuitBreakerTransitions.add(
-        value,
-        this.attributes.get(`tr|${from}|${to}`, () => ({
-          [ATTR_RESILIENCE_CIRCUIT_BREAKER_PREVIOUS_STATE]: from,
-          [ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE]: to,
-        })),
-      ),
-    );
   }
 
   /** Current state. Open → half-open happens on the first call after the open wait (no timer per breaker). */
@@ -243,9 +199,9 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     const permit = this.machine.acquire();
     if (permit === REJECTED) {
       this.stats.onRejection();
-      recordRejection(call, this.attributes, 'circuit_breaker');
+      recordRejection(call, this.telemetry.attributes, 'circuit_breaker');
     } else if (call !== undefined) {
-      this.annotate(call.callSpan, before);
+      this.telemetry.annotate(call.callSpan, before, this.machine.state);
     }
     return permit;
   }
@@ -276,23 +232,12 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
         this.machine.neutral(permit);
       }
     }
-    if (attempt !== undefined) this.annotate(attemptEventSpan(attempt), before);
+    if (attempt !== undefined) this.telemetry.annotate(attemptEventSpan(attempt), before, this.machine.state);
   }
 
   /** Whether a classified error counts as a failure of this breaker. */
   private counts(classified: ClassifiedError): boolean {
     return this.failureCategories.has(classified.category);
-  }
-
-  /** Adds a transition event to the span of the call that caused it, if the state moved. */
-  private annotate(span: Parameters<typeof addSpanEvent>[0], before: CircuitStateName): void {
-    const after = this.machine.state;
-    if (after === before || span === undefined) return;
-    addSpanEvent(span, EVENT_CIRCUIT_BREAKER_TRANSITION, {
-      ...this.attributes.base,
-      [ATTR_RESILIENCE_CIRCUIT_BREAKER_PREVIOUS_STATE]: before,
-      [ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE]: after,
-    });
   }
 
   /** Registers cleanup to run on {@link dispose} (e.g. leaving a registry). */
@@ -302,7 +247,7 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
 
   /** Stops reporting this breaker's gauge, leaves its registry and its family. */
   dispose(): void {
-    this.gauge.dispose();
+    this.telemetry.dispose();
     this.family.dispose();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
   }
