@@ -288,14 +288,16 @@ export const METRICS = {
     name: METRIC_ATTEMPT_DURATION,
     kind: 'histogram',
     unit: 's',
-    description: 'Duration of single attempts of a call.',
+    description:
+      'Duration of single attempts of a call: runs of the protected function (a call refused before it runs is a rejection, not an attempt).',
     attributes: [P, ATTR_RESILIENCE_ATTEMPT_KIND, ATTR_RESILIENCE_OUTCOME, ATTR_ERROR_TYPE],
   },
   errors: {
     name: METRIC_ERRORS,
     kind: 'counter',
     unit: '{error}',
-    description: 'Classified errors, one per failed attempt.',
+    description:
+      'Classified errors, one per failed attempt, refusals of an attempt by the breaker or an admission stage included.',
     attributes: [P, ...ERR, ATTR_RESILIENCE_ERROR_SEVERITY, ATTR_RESILIENCE_ERROR_RETRYABLE],
   },
   retries: {

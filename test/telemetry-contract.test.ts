@@ -1,0 +1,129 @@
+/**
+ * The telemetry contract, written out literally (issue 8 §4): every instrument's name, kind, unit and attribute
+ * keys. Nothing here is imported from semconv.ts, so renaming or re-shaping anything the dashboards, alerts and
+ * users depend on fails this test until the list below is changed too: a reviewed change.
+ */
+import { createNoopMeter, type Meter } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { METRICS } from '../sdk/src/semconv.js';
+import { createInstruments } from '../sdk/src/telemetry/instruments.js';
+
+type Kind = 'counter' | 'histogram' | 'gauge';
+
+const CONTRACT: ReadonlyArray<
+  readonly [name: string, kind: Kind, unit: string, attributes: readonly string[]]
+> = [
+  ['resilience.call.duration', 'histogram', 's', ['resilience.policy', 'resilience.outcome', 'error.type']],
+  [
+    'resilience.attempt.duration',
+    'histogram',
+    's',
+    ['resilience.policy', 'resilience.attempt.kind', 'resilience.outcome', 'error.type'],
+  ],
+  [
+    'resilience.errors',
+    'counter',
+    '{error}',
+    [
+      'resilience.policy',
+      'resilience.error.category',
+      'error.type',
+      'resilience.error.severity',
+      'resilience.error.retryable',
+    ],
+  ],
+  [
+    'resilience.retries',
+    'counter',
+    '{retry}',
+    ['resilience.policy', 'resilience.error.category', 'resilience.retry.delay_source'],
+  ],
+  ['resilience.retry.delay', 'histogram', 's', ['resilience.policy', 'resilience.retry.delay_source']],
+  [
+    'resilience.retry.exhausted',
+    'counter',
+    '{call}',
+    ['resilience.policy', 'resilience.retry.reason', 'resilience.error.category'],
+  ],
+  [
+    'resilience.circuit_breaker.state',
+    'gauge',
+    '{state}',
+    ['resilience.policy', 'resilience.circuit_breaker.state'],
+  ],
+  [
+    'resilience.circuit_breaker.transitions',
+    'counter',
+    '{transition}',
+    ['resilience.policy', 'resilience.circuit_breaker.previous_state', 'resilience.circuit_breaker.state'],
+  ],
+  ['resilience.rejections', 'counter', '{call}', ['resilience.policy', 'resilience.strategy']],
+  [
+    'resilience.fallbacks',
+    'counter',
+    '{fallback}',
+    ['resilience.policy', 'resilience.fallback.kind', 'resilience.error.category'],
+  ],
+  ['resilience.timeouts', 'counter', '{timeout}', ['resilience.policy', 'resilience.timeout.kind']],
+  ['resilience.retry_budget.available', 'gauge', '{retry}', ['resilience.retry_budget.name']],
+  ['resilience.retry_budget.capacity', 'gauge', '{retry}', ['resilience.retry_budget.name']],
+  ['resilience.adaptive_retry.max_attempts', 'gauge', '{attempt}', ['resilience.policy']],
+  ['resilience.recovery.traffic_ratio', 'gauge', '1', ['resilience.policy']],
+  ['resilience.recovery.state', 'gauge', '{state}', ['resilience.policy', 'resilience.recovery.state']],
+  ['resilience.recovery.admissions', 'counter', '{call}', ['resilience.policy', 'resilience.admission']],
+  ['resilience.health_checks', 'counter', '{check}', ['resilience.policy', 'resilience.health_check.result']],
+  ['resilience.feature.enabled', 'gauge', '{feature}', ['resilience.feature.name']],
+  ['resilience.error_patterns', 'counter', '{pattern}', ['resilience.policy', 'resilience.error.category']],
+  [
+    'resilience.batch.retries',
+    'counter',
+    '{retry}',
+    ['resilience.batch.name', 'resilience.batch.decision.reason'],
+  ],
+  [
+    'resilience.batch.items',
+    'counter',
+    '{item}',
+    ['resilience.batch.name', 'resilience.batch.item.outcome', 'resilience.error.category'],
+  ],
+  ['resilience.batch.breaker_trips', 'counter', '{trip}', ['resilience.batch.name']],
+  [
+    'gen_ai.client.operation.duration',
+    'histogram',
+    's',
+    ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'error.type'],
+  ],
+  ['gen_ai.invoke_agent.duration', 'histogram', 's', ['gen_ai.agent.name', 'error.type']],
+  ['gen_ai.execute_tool.duration', 'histogram', 's', ['gen_ai.tool.name', 'gen_ai.agent.name', 'error.type']],
+];
+
+describe('the telemetry contract (literal snapshot)', () => {
+  it('semconv.ts declares exactly these instruments: name, kind, unit and attribute keys', () => {
+    const declared = Object.values(METRICS).map(d => [d.name, d.kind, d.unit, [...d.attributes]]);
+    expect(declared).toEqual(
+      CONTRACT.map(([name, kind, unit, attributes]) => [name, kind, unit, [...attributes]]),
+    );
+  });
+
+  it('the SDK creates exactly these instruments on a meter, with these kinds and units', () => {
+    const created: Array<[string, Kind, string | undefined]> = [];
+    const noop = createNoopMeter();
+    const meter: Meter = {
+      ...noop,
+      createCounter: (name, options) => {
+        created.push([name, 'counter', options?.unit]);
+        return noop.createCounter(name, options);
+      },
+      createHistogram: (name, options) => {
+        created.push([name, 'histogram', options?.unit]);
+        return noop.createHistogram(name, options);
+      },
+      createObservableGauge: (name, options) => {
+        created.push([name, 'gauge', options?.unit]);
+        return noop.createObservableGauge(name, options);
+      },
+    };
+    createInstruments(meter);
+    expect(created).toEqual(CONTRACT.map(([name, kind, unit]) => [name, kind, unit]));
+  });
+});
