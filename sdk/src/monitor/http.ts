@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { diag } from '@opentelemetry/api';
 
-/** An error answered as JSON with an HTTP status. */
+/** An error answered as JSON with an HTTP status. Its message is fixed text (at most a validated name). */
 export class HttpError extends Error {
+  override readonly name = 'HttpError';
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -12,65 +15,80 @@ export class HttpError extends Error {
   }
 }
 
-/** Writes a JSON response that is never cached. */
-export function sendJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Readonly<Record<string, string>> = {},
-): void {
-  const text = `${JSON.stringify(body, null, 2)}\n`;
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  response.end(text);
+/** Headers of every answer: JSON, never cached, never sniffed as another type. */
+export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+});
+
+/** The body of an error answer: `{ "error": { "code", "message" } }`. */
+export function errorText(code: string, message: string): string {
+  return `${JSON.stringify({ error: { code, message } })}\n`;
 }
 
-/** Writes an {@link HttpError} as `{ "error": { "code", "message" } }`. */
-export function sendError(response: ServerResponse, error: HttpError): void {
-  sendJson(response, error.status, { error: { code: error.code, message: error.message } }, error.headers);
+/** Whether the request announces a body (HTTP/1.1: a `content-length` above 0 or a `transfer-encoding`). */
+export function announcesBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Whether part of the request body is still unread (then the connection cannot carry another request). */
+function bodyPending(request: IncomingMessage | undefined): boolean {
+  return request !== undefined && !request.readableEnded && announcesBody(request);
 }
 
 /**
- * Reads a request body of at most `limit` bytes and parses it as JSON. An empty body is `undefined`; a larger
- * body is refused with 413 as soon as it crosses the limit; malformed JSON is 400.
+ * Writes a JSON answer. Never throws: a response whose headers already went out (or whose client left) is
+ * destroyed instead. A request whose body was not read is answered with `connection: close`, so the unread
+ * rest is never parsed as a next request.
  */
-export function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    request.resume();
-    return Promise.reject(new HttpError(413, 'payload_too_large', `Request body exceeds ${limit} bytes`));
+function send(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  headers: Readonly<Record<string, string>>,
+): void {
+  try {
+    if (response.headersSent || response.destroyed) {
+      response.destroy();
+      return;
+    }
+    response.writeHead(status, {
+      ...JSON_HEADERS,
+      'content-length': String(Buffer.byteLength(text)),
+      ...(bodyPending(response.req) ? { connection: 'close' } : {}),
+      ...headers,
+    });
+    response.end(text);
+  } catch {
+    response.destroy();
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    request.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        request.resume();
-        reject(new HttpError(413, 'payload_too_large', `Request body exceeds ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('error', error => {
-      if (!failed) reject(error);
-    });
-    request.on('end', () => {
-      if (failed) return;
-      const text = Buffer.concat(chunks).toString('utf8').trim();
-      if (text === '') return resolve(undefined);
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(new HttpError(400, 'invalid_json', 'Request body is not valid JSON'));
-      }
-    });
-  });
+}
+
+/** Reports a server-side failure through `diag`; never throws, not even when the diag logger does. */
+export function reportFailure(what: string, error: unknown): void {
+  try {
+    diag.error(`agent-resilience: monitoring API ${what}`, error);
+  } catch {
+    // a failing diag logger must not cost the client its answer
+  }
+}
+
+/** Writes `body` as JSON with `status`. */
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  let text: string;
+  try {
+    text = `${JSON.stringify(body, null, 2)}\n`;
+  } catch (error) {
+    reportFailure('answer could not be serialised', error);
+    sendError(response, new HttpError(500, 'internal_error', 'Internal error'));
+    return;
+  }
+  send(response, status, text, {});
+}
+
+/** Writes an {@link HttpError} as `{ "error": { "code", "message" } }` with its status and headers. */
+export function sendError(response: ServerResponse, error: HttpError): void {
+  send(response, error.status, errorText(error.code, error.message), error.headers);
 }
