@@ -5,8 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CIRCUIT_BREAKER_DEFAULTS } from 'agent-resilience';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import {
+  criticalGroupWaitSeconds,
+  durationSeconds,
+  localPagePath,
+  type PagePath,
+  pageBudget,
+  pagingRule,
+} from '../scripts/stack/page-budget.js';
 import { contractViolations } from './promql-contract.js';
 import { run, stackBinary } from './stack-binaries.js';
 import { REPO_ROOT, RULES_DIR, ruleFileNames, telemetryNames } from './telemetry-names.js';
@@ -24,6 +33,7 @@ interface RuleFile {
 }
 interface RuleTestFile {
   readonly rule_files: readonly string[];
+  readonly evaluation_interval?: string;
   readonly tests: readonly {
     readonly interval?: string;
     readonly alert_rule_test?: readonly {
@@ -134,12 +144,20 @@ describe('runbook', () => {
   });
 });
 
+interface PrometheusYaml {
+  global: { scrape_interval: string; evaluation_interval: string };
+  rule_files: string[];
+  alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+  scrape_configs: {
+    job_name: string;
+    scrape_interval?: string;
+    honor_labels?: boolean;
+    static_configs: { targets: string[] }[];
+  }[];
+}
+
 describe('prometheus.yaml', () => {
-  const config = readYaml<{
-    rule_files: string[];
-    alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
-    scrape_configs: { job_name: string; honor_labels?: boolean; static_configs: { targets: string[] }[] }[];
-  }>(join(PROMETHEUS_DIR, 'prometheus.yaml'));
+  const config = readYaml<PrometheusYaml>(join(PROMETHEUS_DIR, 'prometheus.yaml'));
 
   it('loads every rule file (and no test file), sends alerts to Alertmanager and scrapes the Collector', () => {
     expect([...config.rule_files].sort()).toEqual(ruleFiles.map(f => `rules/${f}`));
@@ -181,5 +199,60 @@ describe('alertmanager.yaml', () => {
     const webhooks = config.receivers.flatMap(r => r.webhook_configs ?? []);
     expect(webhooks.length).toBeGreaterThan(0);
     for (const w of webhooks) expect(w.send_resolved).toBe(true);
+  });
+});
+
+/**
+ * The compose path of a breaker's state: the SDK exports OTLP every OTEL_METRIC_EXPORT_INTERVAL, the Collector
+ * batches it, Prometheus scrapes the Collector, the alert group evaluates, Alertmanager waits group_wait.
+ */
+function composePagePath(): PagePath {
+  const compose = readYaml<{ services: { demo: { environment: Record<string, string> } } }>(
+    join(REPO_ROOT, 'docker-compose.yml'),
+  );
+  const collector = readYaml<{ processors: { batch: { timeout: string } } }>(
+    join(REPO_ROOT, 'collector/otel-collector.yaml'),
+  );
+  const prometheus = readYaml<PrometheusYaml>(join(PROMETHEUS_DIR, 'prometheus.yaml'));
+  const job = prometheus.scrape_configs.find(s => s.job_name === 'otel-collector');
+  const exportMs = Number(compose.services.demo.environment.OTEL_METRIC_EXPORT_INTERVAL);
+  return {
+    exportSeconds: exportMs / 1000 + durationSeconds('batch timeout', collector.processors.batch.timeout),
+    scrapeSeconds: durationSeconds(
+      'scrape_interval',
+      job?.scrape_interval ?? prometheus.global.scrape_interval,
+    ),
+    ...pagingRule(durationSeconds('evaluation_interval', prometheus.global.evaluation_interval)),
+    groupWaitSeconds: criticalGroupWaitSeconds(),
+  };
+}
+
+describe('ResilienceCircuitOpen: time to page (RUNBOOK.md, "Time to page")', () => {
+  const paths: [string, PagePath][] = [
+    ['the local stack', localPagePath()],
+    ['compose', composePagePath()],
+  ];
+
+  // A single flap: open for one half-open delay, then a probe closes the breaker. The budget's flap threshold
+  // must be longer, with some seconds to spare for the probe call itself.
+  it.each(paths)('on %s, a single flap with the SDK default half-open delay never pages', (_, path) => {
+    expect(pageBudget(path).flapSeconds).toBeGreaterThan(CIRCUIT_BREAKER_DEFAULTS.halfOpenAfterMs / 1000);
+  });
+
+  it('the runbook states the time to page and the flap threshold that the configs give', () => {
+    const runbook = readFileSync(RUNBOOK, 'utf8');
+    for (const [name, path] of paths) {
+      const budget = pageBudget(path);
+      expect(runbook, name).toContain(`${budget.earliestSeconds}–${budget.latestSeconds} s`);
+      expect(runbook, name).toContain(`shorter than ${budget.flapSeconds} s`);
+    }
+  });
+
+  it('is unit-tested with the evaluation interval of its rule group', () => {
+    const alertTests = tests[ruleFiles.indexOf('resilience-alerts.yaml')]!;
+    const { evaluationSeconds } = composePagePath();
+    expect(durationSeconds('evaluation_interval', alertTests.evaluation_interval ?? '1m')).toBe(
+      evaluationSeconds,
+    );
   });
 });

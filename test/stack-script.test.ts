@@ -12,6 +12,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { alertmanagerConfig, prometheusConfig, writeConfigs } from '../scripts/stack/configs.js';
 import { DEFAULT_DURATION_SECONDS, parseStackOptions, UsageError } from '../scripts/stack/options.js';
+import {
+  durationSeconds,
+  localPagePath,
+  PAGE_GOAL_SECONDS,
+  pageBudget,
+} from '../scripts/stack/page-budget.js';
 import { DEFAULT_PORTS, resolvePorts, type StackPorts } from '../scripts/stack/ports.js';
 import { StackError, startStack } from '../scripts/stack/stack.js';
 import { run, stackBinary } from './stack-binaries.js';
@@ -148,6 +154,8 @@ describe('npm run stack: derived configs', () => {
       ['support-agent', ['127.0.0.1:19464']],
       ['prometheus', ['127.0.0.1:19090']],
     ]);
+    // Not the Collector job's own 5 s of compose.
+    expect(config.scrape_configs?.[0]).toMatchObject({ scrape_interval: '2s', scrape_timeout: '2s' });
     expect(config.alerting?.alertmanagers?.[0]?.static_configs?.[0]?.targets).toEqual(['127.0.0.1:19093']);
     expect(config.rule_files).toEqual(
       ['resilience-recording', 'resilience-slo', 'resilience-alerts'].map(f =>
@@ -169,5 +177,53 @@ describe('npm run stack: derived configs', () => {
     expect(prometheus.status, prometheus.output).toBe(0);
     const alertmanager = run(amtool, ['check-config', written.alertmanager]);
     expect(alertmanager.status, alertmanager.output).toBe(0);
+  });
+});
+
+describe('npm run stack: time to page (dashboards/RUNBOOK.md, "Time to page")', () => {
+  it('reads Prometheus durations of h, m and s parts, and names a bad one', () => {
+    expect(durationSeconds('for', '45s')).toBe(45);
+    expect(durationSeconds('for', '1m30s')).toBe(90);
+    expect(durationSeconds('for', '2h')).toBe(7_200);
+    for (const bad of ['', '45', '1.5s', '45ms', ' 45s', '1s1m']) {
+      expect(() => durationSeconds('group_wait', bad)).toThrow(
+        new RangeError(
+          `group_wait must be a duration of h, m and s parts such as "45s", got ${JSON.stringify(bad)}`,
+        ),
+      );
+    }
+  });
+
+  it('adds up the hops: for rounded up to whole evaluations, group_wait, and at worst a full export, scrape and evaluation', () => {
+    const path = {
+      exportSeconds: 6,
+      scrapeSeconds: 5,
+      evaluationSeconds: 15,
+      forSeconds: 40,
+      groupWaitSeconds: 5,
+    };
+    expect(pageBudget(path)).toEqual({
+      holdSeconds: 45,
+      earliestSeconds: 50,
+      latestSeconds: 76,
+      flapSeconds: 29,
+    });
+  });
+
+  it("reads the local stack's path from the repository's configs", () => {
+    // Prometheus scrapes the demo itself (nothing to wait for but the scrape); the alert group evaluates every
+    // 5 s; ResilienceCircuitOpen's for; Alertmanager's group_wait for critical alerts.
+    expect(localPagePath()).toEqual({
+      exportSeconds: 0,
+      scrapeSeconds: 2,
+      evaluationSeconds: 5,
+      forSeconds: 45,
+      groupWaitSeconds: 5,
+    });
+  });
+
+  it(`pages within ${PAGE_GOAL_SECONDS} s of a breaker opening on the local stack, even when every hop waits its longest`, () => {
+    // Issue 8 §5: it took 66-68 s with for: 1m.
+    expect(pageBudget(localPagePath()).latestSeconds).toBeLessThanOrEqual(PAGE_GOAL_SECONDS);
   });
 });

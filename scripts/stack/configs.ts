@@ -3,8 +3,8 @@
  * docker-compose.yml runs:
  * - Prometheus: dashboards/prometheus/prometheus.yaml with the same rule files (loaded from the repository), the
  *   Collector's scrape target replaced by the demo's embedded /metrics (same series names and labels), its own
- *   and Alertmanager's address on 127.0.0.1, and short intervals (SCRAPE_INTERVAL) so alerts and rates react
- *   within seconds.
+ *   and Alertmanager's address on 127.0.0.1, and short intervals (SCRAPE_INTERVAL_SECONDS, for every job and
+ *   for the rule groups without an `interval` of their own) so alerts and rates react within seconds.
  * - Alertmanager: dashboards/alertmanager/alertmanager.yaml with every webhook URL pointed at the local webhook
  *   receiver (same path, so routes stay visible); routes, timings and inhibitions unchanged.
  */
@@ -21,7 +21,8 @@ export const ALERTMANAGER_CONFIG = join(REPO_ROOT, 'dashboards/alertmanager/aler
 /**
  * Scrape and rule evaluation interval of the local stack. The repository's 15 s (docker compose) would make
  * the demo's short scenario hard to follow; 2 s keeps Prometheus light and the alert latency close to the
- * rules' `for`. Grafana's `$__rate_interval` for this interval is 4 × 2 s = 8 s.
+ * rules' `for`. Grafana's `$__rate_interval` for this interval is 4 × 2 s = 8 s. A rule group with its own
+ * `interval` (resilience-alerts: 5 s) keeps it, as in compose.
  */
 export const SCRAPE_INTERVAL_SECONDS = 2;
 
@@ -76,6 +77,9 @@ export function prometheusConfig(ports: StackPorts, source = PROMETHEUS_CONFIG):
       return {
         ...job,
         job_name: DEMO_JOB,
+        // The Collector job's own (compose) interval would override the global one.
+        scrape_interval: interval,
+        scrape_timeout: interval,
         static_configs: job.static_configs.map(s => ({
           ...s,
           targets: replaceTargets(s.targets, COLLECTOR_TARGET, `${HOST}:${ports.metrics}`),

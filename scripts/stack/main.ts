@@ -5,6 +5,7 @@
  * usage errors.
  */
 import { HELP, parseStackOptions, type StackCliOptions, UsageError } from './options.js';
+import { localPagePath, PAGING_ALERT, pageBudget } from './page-budget.js';
 import { isUp } from './poll.js';
 import { describeExit } from './processes.js';
 import { INTERRUPTED, type Source, type Stack, StackError, startStack } from './stack.js';
@@ -34,6 +35,11 @@ async function printUrls(stack: Stack, options: StackCliOptions): Promise<void> 
   console.log(`  demo /metrics      ${urls.metrics}`);
   console.log(`  monitoring API     ${urls.monitor}/health  ${urls.monitor}/circuit-breakers`);
   console.log(`  configs and data   ${stack.dir}  (removed on exit)`);
+  const budget = pageBudget(localPagePath());
+  console.log(
+    `A breaker that stays open pages (${PAGING_ALERT}) ${budget.earliestSeconds}–${budget.latestSeconds} s ` +
+      'after it opens (dashboards/RUNBOOK.md#time-to-page).',
+  );
   console.log('Ctrl-C stops everything.\n');
 }
 

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { SCENARIOS } from '../../examples/support-agent/scenario.js';
 import { SCRAPE_INTERVAL_SECONDS } from './configs.js';
+import { pagingRule } from './page-budget.js';
 import { DEFAULT_PORTS, PORT_OPTIONS, type PortName, type StackPorts } from './ports.js';
 
 export interface StackCliOptions {
@@ -15,6 +16,9 @@ export interface StackCliOptions {
 export const DEFAULT_SCENARIO = 'incident';
 export const DEFAULT_DURATION_SECONDS = 150;
 
+/** The alert rule group's own evaluation interval, which the local stack keeps. */
+const ALERT_EVALUATION_SECONDS = pagingRule(SCRAPE_INTERVAL_SECONDS).evaluationSeconds;
+
 const portLines = (Object.keys(PORT_OPTIONS) as PortName[])
   .map(name => {
     const { option, what, default: port } = PORT_OPTIONS[name];
@@ -26,7 +30,7 @@ export const HELP = `Usage: npm run stack -- [options]
 
 Runs the observability stack locally without Docker, on 127.0.0.1 only: the demo agent (looping its fault
 scenario; embedded /metrics and monitoring API), Prometheus with the repository's alert and recording rules
-(scraping the demo and evaluating rules every ${SCRAPE_INTERVAL_SECONDS}s), Alertmanager with the repository's routes, and the
+(scraping the demo and evaluating rules every ${SCRAPE_INTERVAL_SECONDS}s, the alert rules every ${ALERT_EVALUATION_SECONDS}s), Alertmanager with the repository's routes, and the
 webhook receiver that logs each alert notification. Needs Debian's prometheus and prometheus-alertmanager
 packages (apt-get install -y prometheus prometheus-alertmanager). Prints the URLs, streams the demo's output and the
 notifications; Ctrl-C stops everything and removes the temp dir. See docs/stack.md.
@@ -34,7 +38,7 @@ notifications; Ctrl-C stops everything and removes the temp dir. See docs/stack.
 Options:
   --scenario <name>          demo scenario: ${Object.keys(SCENARIOS).join(' | ')} (default ${DEFAULT_SCENARIO})
   --duration <seconds>       length of one scenario cycle, 10..86400 (default ${DEFAULT_DURATION_SECONDS});
-                             "incident" needs >= 150 s to keep the breaker open past the alert's 1-minute \`for\`
+                             "incident" needs >= 150 s to keep the breaker open well past the alert's \`for\`
 ${portLines}
                              0 = any free port; every port must be free on 127.0.0.1
   --once                     run the scenario once, then stop the stack (default: loop until Ctrl-C)
