@@ -37,7 +37,7 @@ const spec = (): DashboardSpec => ({
         stat({
           title: 'Open',
           description:
-            'Breakers open now: calls fail fast or go to the fallback. ResilienceCircuitOpen fires after 1 minute.',
+            'Breakers open now: calls fail fast or go to the fallback. ResilienceCircuitOpen pages after 45 s open.',
           unit: 'short',
           span: 6,
           thresholds: [1],

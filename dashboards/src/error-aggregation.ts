@@ -19,7 +19,8 @@ const spec = (): DashboardSpec => ({
       panels: [
         stat({
           title: 'Errors / s',
-          description: 'Classified errors per second, one per failed attempt (cancellations excluded).',
+          description:
+            'Classified errors per second, one per failed attempt (an attempt refused by the breaker or an admission stage included; cancellations excluded).',
           unit: 'ops',
           span: 6,
           targets: [{ expr: orZero(sumBy([], rate(ERRORS, [...SERVICE_POLICY, NOT_CANCELLED]))) }],

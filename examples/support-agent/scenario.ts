@@ -81,7 +81,7 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
   ],
   steady: [{ name: 'healthy', mode: 'healthy', share: 1, narration: 'a healthy provider: the baseline' }],
   // For the alerting path (npm run stack, test/stack.e2e.test.ts): at --duration 150 the outage lasts 84 s, so
-  // the breaker stays open past the 1-minute `for` of the ResilienceCircuitOpen alert, then recovers.
+  // the breaker stays open past the 45 s `for` of the ResilienceCircuitOpen alert, then recovers.
   incident: [
     { name: 'healthy', mode: 'healthy', share: 0.06, narration: 'all calls answered by the primary model' },
     {
@@ -97,7 +97,7 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
       share: 0.36,
       backupOverload: 0.1,
       narration:
-        'a long outage: the breaker opens and stays open until the provider is back (alert after 1 min)',
+        'a long outage: the breaker opens and stays open until the provider is back (alert after 45 s)',
     },
     {
       name: 'outage (refused)',
