@@ -110,11 +110,61 @@ describe('acquireFileLock', () => {
 
   it('removes leftovers of processes killed in the middle of the protocol, and only theirs', async () => {
     const dead = deadPid();
-    writeFileSync(`${lockPath}.new-${dead}-abcdef12`, lockText({ pid: dead }));
-    writeFileSync(`${lockPath}.stale-${dead}-abcdef12`, lockText({ pid: 1 }));
-    writeFileSync(`${lockPath}.new-${process.ppid}-abcdef12`, lockText({ pid: process.ppid }));
+    writeFileSync(`${lockPath}.new-${dead}-abcdef12-1`, lockText({ pid: dead }));
+    writeFileSync(`${lockPath}.new-${process.ppid}-abcdef12-1`, lockText({ pid: process.ppid }));
+    // a takeover file names a lock that is gone once we hold the lock, whoever wrote it
+    writeFileSync(`${lockPath}.takeover-gone-lock.0`, lockText({ pid: process.ppid }));
     const lock = await acquire();
-    expect(readdirSync(dir).sort()).toEqual(['b.json.lock', `b.json.lock.new-${process.ppid}-abcdef12`]);
+    expect(readdirSync(dir).sort()).toEqual(['b.json.lock', `b.json.lock.new-${process.ppid}-abcdef12-1`]);
+    await lock.release();
+  });
+
+  it('takes over a lock whose previous taker died in the middle of the takeover', async () => {
+    writeFileSync(lockPath, lockText({ pid: deadPid(), token: 'dead-holder' }));
+    writeFileSync(`${lockPath}.takeover-dead-holder.0`, lockText({ pid: deadPid(), token: 'dead-taker' }));
+    const lock = await acquire();
+    expect(stale).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual(['b.json.lock']);
+    await lock.release();
+  });
+
+  it('leaves an abandoned lock to a live process taking it over, and names that process', async () => {
+    writeFileSync(lockPath, lockText({ pid: deadPid(), token: 'dead-holder' }));
+    writeFileSync(
+      `${lockPath}.takeover-dead-holder.0`,
+      lockText({ pid: process.ppid, processStartedAt: 1, token: 'live-taker' }),
+    );
+    await expect(acquire()).rejects.toMatchObject({
+      name: 'BatchLockedError',
+      holder: { pid: process.ppid },
+    });
+    expect(readFileSync(lockPath, 'utf8')).toContain('dead-holder'); // the live taker's to delete
+    expect(stale).toEqual([]);
+  });
+
+  it.each([
+    ['a token that is not a file-name-safe id', lockText({ token: '../../../etc/passwd' })],
+    ['a record that is not an object', 'null'],
+    ['a file far larger than any lock', `${lockText({ pid: deadPid() })}${' '.repeat(8_000_000)}`],
+  ])('never trusts %s: an unreadable lock, abandoned only after 10 s', async (_, text) => {
+    writeFileSync(lockPath, text);
+    await expect(acquire()).rejects.toThrow('exists but holds no readable owner');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lockPath, old, old);
+    const lock = await acquire();
+    expect(stale).toEqual([undefined]);
+    await lock.release();
+  });
+
+  it('verify() throws once the lock file is no longer its own', async () => {
+    const lock = await acquire();
+    await expect(lock.verify()).resolves.toBeUndefined();
+    writeFileSync(lockPath, lockText({ pid: process.ppid, token: 'new-owner' }));
+    await expect(lock.verify()).rejects.toThrow(
+      `Lost the lock on batch state file "${statePath}": lock file "${lockPath}" now belongs to process ${process.ppid}`,
+    );
+    rmSync(lockPath);
+    await expect(lock.verify()).rejects.toThrow('was deleted');
     await lock.release();
   });
 

@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
-import { link, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import { BatchLockedError, type BatchLockHolder } from './errors.js';
 import {
   createLockFile,
+  type ExistingLock,
   type LockContent,
-  lockTempPrefix,
-  parseLock,
+  lockTempPid,
   readExistingLock,
+  readLockSync,
 } from './lock-file.js';
-
-/** When this process started, in epoch ms (stable to well under a second). */
-const PROCESS_STARTED_AT = Math.round(Date.now() - process.uptime() * 1000);
+import { isRunning, isThisProcess, PROCESS_STARTED_AT } from './lock-liveness.js';
+import { isAbandoned, isTakeoverFile, removeAbandonedLock, removeFiles } from './lock-takeover.js';
 
 /**
  * Locks held (or being taken) by this process, by lock path, shared by every copy of the package loaded in it.
@@ -31,82 +30,21 @@ if (!(globals[REGISTRY_KEY] instanceof Map)) {
 }
 const registry = globals[REGISTRY_KEY] as Registry;
 
-/** An unparseable or empty lock file older than this is left over from a crash between create and write. */
-const UNREADABLE_LOCK_STALE_MS = 10_000;
-
-/** Whether `pid` is a running process (EPERM: it exists but belongs to another user). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** This very process: another worker thread, or a copy of the package that does not share our registry. */
-const isThisProcess = (holder: LockContent): boolean =>
-  holder.hostname === hostname() &&
-  holder.pid === process.pid &&
-  Math.abs(holder.processStartedAt - PROCESS_STARTED_AT) < 2_000;
+/** Attempts to create the lock, each after finding it taken (by a dead holder, or mid-takeover). */
+const MAX_ROUNDS = 8;
+/** Wait before trying again while another process takes an abandoned lock over: 5 ms, doubling, capped. */
+const takeoverWaitMs = (round: number): number => Math.min(5 * 2 ** round, 100);
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
- * Whether a lock found on disk is stale. Only locks of this host can be judged: a lock from another host (a shared
- * volume) is always treated as live. A lock with this process's pid but another start time comes from an earlier
- * process that had the same pid (containers restart as pid 1): stale.
- */
-function isStale(holder: LockContent): boolean {
-  if (holder.hostname !== hostname()) return false;
-  if (holder.pid === process.pid) return !isThisProcess(holder);
-  return !isRunning(holder.pid);
-}
-
-/** Prefix of stale locks moved aside before deletion (`<lock>.stale-<pid>-<n>`). */
-const staleLockPrefix = (lockPath: string): string => `${lockPath}.stale-`;
-
-/**
- * Deletes the temporary and moved-aside lock files that processes killed mid-protocol left (their names carry
- * the pid; only files of dead processes are touched).
+ * Deletes what processes killed in the middle of the protocol left: temporary files of dead processes (their
+ * names carry the pid), and every takeover file (we hold the lock, so each names a lock that is gone for good).
  */
 async function removeLeftovers(lockPath: string): Promise<void> {
-  const prefixes = [lockTempPrefix(lockPath), staleLockPrefix(lockPath)].map(p => basename(p));
-  for (const name of await readdir(dirname(lockPath)).catch(() => [] as string[])) {
-    const prefix = prefixes.find(p => name.startsWith(p));
-    if (prefix === undefined) continue;
-    const pid = Number.parseInt(name.slice(prefix.length), 10);
-    if (Number.isSafeInteger(pid) && pid !== process.pid && !isRunning(pid)) {
-      await unlink(join(dirname(lockPath), name)).catch(() => {});
-    }
-  }
-}
-
-/** Removes a stale lock without ever removing a live one: move it aside, check it is the one judged stale. */
-async function removeStale(
-  lockPath: string,
-  statePath: string,
-  stale: LockContent | undefined,
-): Promise<boolean> {
-  const aside = `${staleLockPrefix(lockPath)}${process.pid}-${randomUUID().slice(0, 8)}`;
-  try {
-    await rename(lockPath, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-  const moved = parseLock(await readFile(aside, 'utf8').catch(() => ''));
-  if (moved === undefined ? stale === undefined : moved.token === stale?.token) {
-    await unlink(aside);
-    return true;
-  }
-  // Another process replaced the stale lock in between and we moved ITS lock: put it back unless the slot was
-  // taken again, and report that process as the holder.
-  await link(aside, lockPath).catch(() => {});
-  await unlink(aside).catch(() => {});
-  throw new BatchLockedError({
-    statePath,
-    lockPath,
-    holder: moved === undefined ? undefined : publicHolder(moved),
-    inProcess: false,
+  await removeFiles(lockPath, name => {
+    if (isTakeoverFile(lockPath, name)) return true;
+    const pid = lockTempPid(lockPath, name);
+    return pid !== undefined && Number.isSafeInteger(pid) && pid !== process.pid && !isRunning(pid);
   });
 }
 
@@ -116,12 +54,17 @@ const publicHolder = (c: LockContent): BatchLockHolder => ({
   acquiredAt: c.acquiredAt,
 });
 
-/** What `acquireFileLock` reports about a stale lock it removed. */
+/** What `acquireFileLock` reports about an abandoned lock it removed. */
 export type StaleLockReport = (holder: BatchLockHolder | undefined) => void;
 
 /** An exclusive lock on a state file, held until `release()`. */
 export interface FileLock {
   readonly path: string;
+  /**
+   * Throws when the lock file no longer holds this lock (deleted, or taken over by another process): the holder
+   * must not write then, another process may be writing the same batch.
+   */
+  verify(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -134,9 +77,10 @@ export interface FileLock {
  * - its holder is alive (same host and `kill(pid, 0)` succeeds), or on another host (it cannot be checked from
  *   here), or this very process → {@link BatchLockedError} naming the state file, the lock file and the holder;
  * - its holder is dead (same host, no such pid; or our own pid with another process start time, as after a
- *   container restart) → stale: the lock is moved aside, checked to be the one judged stale (same token, else it
- *   is put back and the new holder reported), deleted, `onStale` is called, and creation is tried again;
- * - it stays unreadable for over 10 s (the O_EXCL fallback crashed between create and write) → stale too.
+ *   container restart), or it stays unreadable for over 10 s (the O_EXCL fallback crashed between create and
+ *   write) → abandoned: it is taken over (`removeAbandonedLock`: one taker at a time, which re-checks the lock's
+ *   token before deleting it, so a fresh lock is never deleted however many processes race), `onStale` is
+ *   called, and creation is tried again. While another live process is taking it over, we wait and try again.
  * A pid reused by an unrelated process makes a stale lock look alive: the error says to delete the lock file.
  */
 export async function acquireFileLock(
@@ -156,49 +100,70 @@ export async function acquireFileLock(
     token: randomUUID(),
   };
   registry.set(lockPath, content); // reserve synchronously: a concurrent open in this process sees it
+  const locked = (holder: LockContent | undefined) =>
+    new BatchLockedError({
+      statePath,
+      lockPath,
+      holder: holder === undefined ? undefined : publicHolder(holder),
+      inProcess: holder !== undefined && isThisProcess(holder),
+    });
   try {
-    for (let round = 0; round < 5; round++) {
-      if (await createLockFile(lockPath, content)) {
+    let taker: LockContent | undefined;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      if (await createLockFile(lockPath, lockPath, content)) {
         await removeLeftovers(lockPath);
-        return track(lockPath, content.token);
+        return track(lockPath, statePath, content.token);
       }
       const existing = await readExistingLock(lockPath);
       if (existing.kind === 'missing') continue;
-      if (existing.kind === 'unreadable') {
-        if (existing.ageMs < UNREADABLE_LOCK_STALE_MS) {
-          throw new BatchLockedError({ statePath, lockPath, holder: undefined, inProcess: false });
-        }
-        if (await removeStale(lockPath, statePath, undefined)) onStale(undefined);
-        continue;
+      if (!isAbandoned(existing)) throw locked(existing.kind === 'holder' ? existing.holder : undefined);
+      const result = await removeAbandonedLock(lockPath, existing.identity, content);
+      if (result.kind === 'removed') {
+        onStale(existing.kind === 'holder' ? publicHolder(existing.holder) : undefined);
+      } else if (result.kind === 'busy') {
+        taker = result.taker;
+        await sleep(takeoverWaitMs(round));
       }
-      const holder = publicHolder(existing.holder);
-      if (!isStale(existing.holder)) {
-        throw new BatchLockedError({
-          statePath,
-          lockPath,
-          holder,
-          inProcess: isThisProcess(existing.holder),
-        });
-      }
-      if (await removeStale(lockPath, statePath, existing.holder)) onStale(holder);
     }
-    throw new BatchLockedError({ statePath, lockPath, holder: undefined, inProcess: false });
+    throw locked(taker);
   } catch (error) {
     registry.delete(lockPath);
     throw error;
   }
 }
 
-function track(lockPath: string, token: string): FileLock {
+/** Why a holder no longer holds its lock, for the error `verify()` throws. */
+function lostLockError(statePath: string, lockPath: string, now: ExistingLock): Error {
+  const what =
+    now.kind === 'missing'
+      ? 'was deleted'
+      : now.kind === 'unreadable'
+        ? 'now holds no readable owner'
+        : `now belongs to process ${now.holder.pid} on host "${now.holder.hostname}" (since ${now.holder.acquiredAt})`;
+  return new Error(
+    `Lost the lock on batch state file "${statePath}": lock file "${lockPath}" ${what}. Another process may be ` +
+      'writing this batch, so this one refuses to write; stop the other process, then reopen the batch',
+  );
+}
+
+function track(lockPath: string, statePath: string, token: string): FileLock {
   let released = false;
+  const current = (): Promise<ExistingLock> => readExistingLock(lockPath);
+  const ours = (existing: ExistingLock): boolean =>
+    existing.kind === 'holder' && existing.holder.token === token;
   return {
     path: lockPath,
+    async verify() {
+      const existing = await current();
+      if (!ours(existing)) throw lostLockError(statePath, lockPath, existing);
+    },
     async release() {
       if (released) return;
       released = true;
       try {
-        const current = parseLock(await readFile(lockPath, 'utf8').catch(() => ''));
-        if (current?.token === token) await unlink(lockPath).catch(() => {});
+        if (ours(await current().catch(() => ({ kind: 'missing' }) as const))) {
+          await unlink(lockPath).catch(() => {});
+        }
       } finally {
         if (registry.get(lockPath)?.token === token) registry.delete(lockPath);
       }
@@ -208,6 +173,6 @@ function track(lockPath: string, token: string): FileLock {
 
 function releaseSync(lockPath: string, token: string): void {
   try {
-    if (parseLock(readFileSync(lockPath, 'utf8'))?.token === token) unlinkSync(lockPath);
+    if (readLockSync(lockPath)?.token === token) unlinkSync(lockPath);
   } catch {}
 }
