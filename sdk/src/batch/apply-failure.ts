@@ -1,10 +1,10 @@
 import { classifyError, redact } from '../classify/index.js';
 import type { ClassifiedError, Classifier } from '../classify/types.js';
-import { type BatchItemOutcome, ERROR_CATEGORIES } from '../semconv.js';
+import { type BatchDecisionReason, type BatchItemOutcome, ERROR_CATEGORIES } from '../semconv.js';
 import { safelyGet } from '../util/safely.js';
-import { decideFailure, retryDelayMs } from './decide.js';
+import { type BatchLimits, decideFailure, retryDelayMs } from './decide.js';
 import type { ResolvedBatchOptions } from './options.js';
-import type { BatchDecision, BatchItemState, BatchState } from './types.js';
+import type { BatchAuditRecord, BatchDecision, BatchEvent, BatchItemState, BatchState } from './types.js';
 
 const isClassified = (c: unknown): c is ClassifiedError =>
   typeof c === 'object' &&
@@ -14,19 +14,54 @@ const isClassified = (c: unknown): c is ClassifiedError =>
   typeof (c as ClassifiedError).errorType === 'string' &&
   typeof (c as ClassifiedError).message === 'string';
 
+const ABORTED = new DOMException('The operation was aborted', 'AbortError');
+
 /**
  * Classifies a failure with the batch's classifier, falling back to `classifyError` when a custom classifier
- * throws or returns something unusable, and redacts the message again (a custom classifier may not).
+ * throws or returns something unusable, and redacts the message again (a custom classifier may not). Once the
+ * caller's `signal` has aborted the failure is `cancelled`, whatever the error or the abort reason.
  */
-export function classifyFailure(classifier: Classifier, error: unknown): ClassifiedError {
+export function classifyFailure(
+  classifier: Classifier,
+  error: unknown,
+  signal?: AbortSignal,
+): ClassifiedError {
   const custom = safelyGet('classifying a batch failure', () => classifier(error), undefined);
-  const c = isClassified(custom) ? custom : classifyError(error);
+  let c = isClassified(custom) ? custom : classifyError(error);
+  if (signal?.aborted && c.category !== 'cancelled') c = { ...classifyError(ABORTED), cause: error };
   return Object.freeze({ ...c, message: redact(c.message) });
+}
+
+/**
+ * The decision for a cancelled attempt of `item` (undefined: never attempted): nothing is decided or counted,
+ * the item may run again later as the same attempt.
+ */
+export function cancelledDecision(
+  state: BatchState,
+  itemId: string,
+  item: BatchItemState | undefined,
+  classified: ClassifiedError,
+  limits: BatchLimits,
+): BatchDecision {
+  return Object.freeze({
+    retry: false,
+    cancelled: true,
+    reason: 'cancelled',
+    itemId,
+    attempt: item?.attempts ?? 0,
+    itemRetries: item?.retries ?? 0,
+    maxRetriesPerItem: limits.maxRetriesPerItem,
+    totalRetries: state.totalRetries,
+    maxRetriesTotal: limits.maxRetriesTotal,
+    delayMs: 0,
+    trippedBreaker: false,
+    error: classified,
+  });
 }
 
 /** What applying a failure changed. */
 export interface AppliedFailure {
-  readonly decision: BatchDecision;
+  readonly decision: BatchDecision & { readonly reason: BatchDecisionReason };
   readonly outcome: BatchItemOutcome;
 }
 
@@ -74,6 +109,8 @@ export function applyFailure(
   } else if (verdict.settles) {
     item.status = 'failed';
   }
+  if (delayMs > 0) item.retryAt = new Date(Date.now() + delayMs).toISOString();
+  else delete item.retryAt;
   item.lastReason = verdict.reason;
   item.lastError = {
     category: classified.category,
@@ -87,8 +124,9 @@ export function applyFailure(
     state.pausedBy = 'breaker';
     state.breakerTrips++;
   }
-  const decision: BatchDecision = Object.freeze({
+  const decision = Object.freeze({
     retry: verdict.retry,
+    cancelled: false,
     reason: verdict.reason,
     itemId,
     attempt,
@@ -101,4 +139,24 @@ export function applyFailure(
     error: classified,
   });
   return { decision, outcome: classified.retryable ? 'failed_transient' : 'failed_permanent' };
+}
+
+/** The audit records (made by `record`) and the events of a failure of `item` applied to `state`. */
+export function failureEntries(
+  state: BatchState,
+  item: BatchItemState,
+  { decision, outcome }: AppliedFailure,
+  record: (type: string, fields: Record<string, unknown>) => BatchAuditRecord,
+): { records: BatchAuditRecord[]; events: BatchEvent[] } {
+  const { itemId, attempt, retry, reason, delayMs } = decision;
+  const records = [
+    record('attempt', { itemId, attempt, outcome, ...item.lastError, decision: { retry, reason, delayMs } }),
+  ];
+  const events: BatchEvent[] = [{ type: 'attempt', itemId, attempt, outcome, decision }];
+  if (decision.trippedBreaker) {
+    const trip = { consecutiveFailures: state.consecutiveFailures, trips: state.breakerTrips };
+    records.push(record('breaker_trip', { ...trip, itemId }));
+    events.push({ type: 'breaker_tripped', ...trip }, { type: 'paused', by: 'breaker' });
+  }
+  return { records, events };
 }

@@ -6,9 +6,14 @@ let tempCounter = 0;
 /** Name of the temporary file `writeFileAtomic` writes before renaming it over `file`. */
 const tempFileName = (file: string): string => `${file}.tmp-${process.pid}-${++tempCounter}`;
 
-/** True for a temporary file left by `writeFileAtomic` for `baseName` (by any process). */
-export const isTempFileOf = (baseName: string, candidate: string): boolean =>
-  candidate.startsWith(`${baseName}.tmp-`);
+/**
+ * True for a temporary file left by `writeFileAtomic` for `baseName` (by any process): exactly
+ * `<baseName>.tmp-<pid>-<n>`, never a file that merely starts so (another batch's id may hold `.tmp-`).
+ */
+export function isTempFileOf(baseName: string, candidate: string): boolean {
+  const prefix = `${baseName}.tmp-`;
+  return candidate.startsWith(prefix) && /^\d+-\d+$/.test(candidate.slice(prefix.length));
+}
 
 /**
  * Makes a rename or unlink in `dir` durable by fsyncing the directory. Skipped on Windows (directories cannot be

@@ -32,12 +32,17 @@ export function checkBatchId(v: OptionsValidator, path: string, value: unknown):
 /** Largest accepted item id, in UTF-16 code units. */
 const MAX_ITEM_ID_LENGTH = 512;
 
+/** What the string `itemId` lacks to be an item id (`"1-512 characters, got 0"`), or `undefined`. */
+export function itemIdProblem(itemId: string): string | undefined {
+  if (itemId.length > 0 && itemId.length <= MAX_ITEM_ID_LENGTH) return undefined;
+  return `1-${MAX_ITEM_ID_LENGTH} characters, got ${itemId.length}`;
+}
+
 /** Throws a TypeError/RangeError when `itemId` is not a usable item id (a non-empty string of ≤ 512 characters). */
 export function assertItemId(itemId: unknown): asserts itemId is string {
   if (typeof itemId !== 'string') {
     throw new TypeError(`itemId must be a non-empty string, got ${typeof itemId}`);
   }
-  if (itemId.length === 0 || itemId.length > MAX_ITEM_ID_LENGTH) {
-    throw new RangeError(`itemId must be 1-${MAX_ITEM_ID_LENGTH} characters, got ${itemId.length}`);
-  }
+  const problem = itemIdProblem(itemId);
+  if (problem !== undefined) throw new RangeError(`itemId must be ${problem}`);
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { classifyError } from '../classify/index.js';
-import { type BatchLimits, decideFailure, type FailureFacts, retryDelayMs } from './decide.js';
+import {
+  type BatchLimits,
+  decideFailure,
+  type FailureFacts,
+  remainingWaitMs,
+  retryDelayMs,
+} from './decide.js';
 
 const limits: BatchLimits = { maxRetriesPerItem: 2, maxRetriesTotal: 10, breakerThreshold: 3 };
 const facts = (overrides: Partial<FailureFacts>): FailureFacts => ({
@@ -112,5 +118,16 @@ describe('retryDelayMs', () => {
 
   it('applies jitter from the random source', () => {
     expect(retryDelayMs(2, 0, plain, { ...settings, jitter: 'full' }, () => 0.25)).toBe(100);
+  });
+
+  it('tells what is left of a saved wait, never more than the longest delay the settings decide', () => {
+    const now = Date.parse('2024-06-01T00:00:00.000Z');
+    expect(remainingWaitMs('2024-06-01T00:00:02.500Z', settings, now)).toBe(2_500);
+    expect(remainingWaitMs('2024-05-31T23:59:59.000Z', settings, now)).toBe(0); // due already
+    expect(remainingWaitMs(undefined, settings, now)).toBe(0);
+    // a saved date is not trusted: a far-future one (hand-edited, foreign) waits at most 5 s here
+    expect(remainingWaitMs('3024-06-01T00:00:00.000Z', settings, now)).toBe(5_000);
+    expect(remainingWaitMs('not a date', settings, now)).toBe(0);
+    expect(remainingWaitMs('2024-06-01T00:00:02.500Z', undefined, now)).toBe(0); // backoff: false
   });
 });

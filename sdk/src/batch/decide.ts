@@ -78,3 +78,18 @@ export function retryDelayMs(
   const retryAfter = Math.min(error.retryAfterMs ?? 0, settings.maxRetryAfterMs);
   return Math.round(Math.max(backoff, retryAfter));
 }
+
+/**
+ * What is left of the wait before a retry due at `retryAt` (a saved ISO date), at `now`. A saved date is not
+ * trusted: the wait never exceeds the longest delay `settings` can decide, and is 0 with no settings (no waits).
+ */
+export function remainingWaitMs(
+  retryAt: string | undefined,
+  settings: BatchDelaySettings | undefined,
+  now: number,
+): number {
+  const due = retryAt === undefined ? Number.NaN : Date.parse(retryAt);
+  if (settings === undefined || !Number.isFinite(due)) return 0;
+  const longest = Math.max(settings.maxDelayMs, settings.maxRetryAfterMs);
+  return Math.min(Math.max(0, Math.ceil(due - now)), longest);
+}

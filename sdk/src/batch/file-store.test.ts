@@ -1,13 +1,34 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:buffer';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { httpError } from '../test-support/errors.js';
 import { readBatchAuditLog } from './audit-log.js';
-import { BatchLockedError, BatchStateCorruptError } from './errors.js';
+import { BatchLockedError, BatchStateCorruptError, BatchStoreError } from './errors.js';
 import { createFileBatchStore, fileBatchStorePaths } from './file-store.js';
 import { createBatchRetryManager } from './manager.js';
 import type { BatchEvent, BatchRetryManagerOptions } from './types.js';
+
+/** When set, the state write fails right after the audit lines reached the disk: a kill between the two. */
+const crash = vi.hoisted(() => ({ afterAudit: false }));
+vi.mock('./atomic-write.js', async importOriginal => {
+  const original = await importOriginal<typeof import('./atomic-write.js')>();
+  return {
+    ...original,
+    writeFileAtomic: (file: string, data: string) =>
+      crash.afterAudit ? Promise.reject(new Error('killed')) : original.writeFileAtomic(file, data),
+  };
+});
 
 describe('file store', () => {
   let dir: string;
@@ -71,7 +92,7 @@ describe('file store', () => {
     await first.recordFailure('a', httpError(503));
     await first.close();
     const second = await open();
-    expect(second.canAttempt('a')).toEqual({ allowed: true, attempt: 1 });
+    expect(second.canAttempt('a')).toEqual({ allowed: true, attempt: 1, waitMs: 0 });
     await second.close();
   });
 
@@ -102,6 +123,55 @@ describe('file store', () => {
     });
     await first.close();
     await (await open()).close();
+  });
+
+  it('refuses to write once its lock is no longer its own, and leaves the new holder alone', async () => {
+    const events: BatchEvent[] = [];
+    const batch = await open({}, events);
+    await batch.recordSuccess('before');
+    const foreign = {
+      ...JSON.parse(readFileSync(paths.lock, 'utf8')),
+      pid: process.ppid,
+      token: 'new-owner',
+    };
+    writeFileSync(paths.lock, JSON.stringify(foreign)); // taken over (or deleted by hand) behind our back
+    const write = batch.recordSuccess('after');
+    await expect(write).rejects.toThrow(BatchStoreError);
+    await expect(write).rejects.toThrow(
+      `Lost the lock on batch state file "${paths.state}": lock file "${paths.lock}" now belongs to process ${process.ppid}`,
+    );
+    expect(events.map(e => e.type)).toContain('store_failed');
+    await batch.close();
+    expect(saved().items.after).toBeUndefined(); // nothing written after the loss
+    expect((await readBatchAuditLog(paths.audit)).records.map(r => r.type)).toEqual(['opened', 'attempt']);
+    expect(readFileSync(paths.lock, 'utf8')).toContain('new-owner');
+  });
+
+  // Defect (issue 8, #8): a kill between the audit append and the state save left the attempt in the audit log
+  // but not in the state; the next run made that attempt again and the log held it twice.
+  it('reads one record per attempt after a kill between the audit write and the state save', async () => {
+    const first = await open();
+    await first.recordFailure('doc', httpError(503));
+    crash.afterAudit = true;
+    try {
+      await expect(first.recordFailure('doc', httpError(503))).rejects.toThrow(BatchStoreError);
+    } finally {
+      crash.afterAudit = false;
+    }
+    await first.close();
+    const second = await open();
+    expect(second.canAttempt('doc')).toEqual({ allowed: true, attempt: 1, waitMs: 0 }); // the state never saw attempt 1
+    await second.recordSuccess('doc');
+    await second.close();
+    const audit = await readBatchAuditLog(paths.audit);
+    const attempts = audit.records.filter(r => r.type === 'attempt').map(r => [r.attempt, r.outcome]);
+    // the record that matches the saved state wins; the one the kill orphaned is counted, not returned
+    expect(attempts).toEqual([
+      [0, 'failed_transient'],
+      [1, 'succeeded'],
+    ]);
+    expect(audit.duplicates).toBe(1);
+    expect(readFileSync(paths.audit, 'utf8').match(/"type":"attempt"/g)).toHaveLength(3); // the file is untouched
   });
 
   describe('corrupt state', () => {
@@ -151,12 +221,42 @@ describe('file store', () => {
     expect(readdirSync(dir).filter(f => f.includes('.corrupt-'))).toHaveLength(0);
   });
 
+  it('refuses a state file too large to load with a clear error, never reading it, and leaves it in place', async () => {
+    const size = constants.MAX_STRING_LENGTH + 1;
+    writeFileSync(paths.state, '');
+    truncateSync(paths.state, size); // sparse: costs no disk
+    const attempt = open({ onCorrupt: 'start-fresh' });
+    await expect(attempt).rejects.toThrow(BatchStateCorruptError);
+    await expect(attempt).rejects.toThrow(
+      `Batch state "${paths.state}" is unusable: ${size} bytes, more than this process can load`,
+    );
+    expect(statSync(paths.state).size).toBe(size);
+    expect(readdirSync(dir).sort()).toEqual(['b1.json']); // not moved aside; lock released; no audit log
+  });
+
   it('cleans temporary files a crash left behind', async () => {
     writeFileSync(`${paths.state}.tmp-99999-3`, '{"half":');
     const batch = await open();
     await batch.close();
     expect(readdirSync(dir).some(f => f.includes('.tmp-'))).toBe(false);
   });
+
+  // Batch ids may hold dots: another batch's files can start with the names of this batch's temporary files.
+  it.each(['b1.json.tmp-1', 'b1.json.lock.new-999999', 'b1.json.lock.takeover-x'])(
+    'never deletes the files of batch %s while cleaning up after b1',
+    async otherId => {
+      const other = await createBatchRetryManager({
+        name: 'other',
+        batchId: otherId,
+        store: createFileBatchStore({ dir }),
+      });
+      await other.recordSuccess('kept');
+      await other.close();
+      const before = readdirSync(dir).sort();
+      await (await open()).close();
+      expect(readdirSync(dir).sort()).toEqual([...before, 'b1.audit.jsonl', 'b1.json'].sort());
+    },
+  );
 
   it('reports and drops a torn last audit line left by a crash', async () => {
     await (await open()).close();

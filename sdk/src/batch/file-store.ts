@@ -1,4 +1,5 @@
-import { access, mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:buffer';
+import { access, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { describeValue, OptionsValidator } from '../util/validate.js';
 import { fsyncDirectory, isTempFileOf, writeFileAtomic } from './atomic-write.js';
@@ -64,6 +65,12 @@ async function loadState(
 ): Promise<BatchState | undefined> {
   let text: string;
   try {
+    const { size } = await stat(paths.state);
+    if (size > constants.MAX_STRING_LENGTH) {
+      throw new BatchStateCorruptError(paths.state, `${size} bytes, more than this process can load`, {
+        hint: 'The file was left in place: inspect it, or move it away to start the batch over',
+      });
+    }
     text = await readFile(paths.state, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -112,9 +119,14 @@ class FileSession implements BatchStoreSession {
     return this.queue.submit(records);
   }
 
-  /** One group commit: audit lines first (fdatasync), then the state (atomic replace). */
+  /**
+   * One group commit: check that the lock is still ours (a process that lost it, say to an operator who deleted
+   * it and another process that then took the batch, must not write), then the audit lines (fdatasync), then the
+   * state (atomic replace).
+   */
   private async write(records: BatchAuditRecord[]): Promise<void> {
     const text = `${JSON.stringify(this.latest, null, 2)}\n`;
+    await this.lock.verify();
     await this.audit.append(records);
     await writeFileAtomic(this.paths.state, text);
   }

@@ -32,6 +32,7 @@ export type {
   BatchBreakerOptions,
   BatchDecision,
   BatchEvent,
+  BatchFailureOptions,
   BatchItemError,
   BatchItemSnapshot,
   BatchItemState,

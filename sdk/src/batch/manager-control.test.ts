@@ -59,7 +59,7 @@ describe('BatchRetryManager manual control', () => {
     await expect(batch.recordSuccess('c')).rejects.toThrow('Item "c" of batch "b1" already succeeded');
     expect(await batch.resetItem('a')).toBe(true);
     expect(await batch.resetItem('unknown')).toBe(false);
-    expect(batch.canAttempt('a')).toEqual({ allowed: true, attempt: 0 });
+    expect(batch.canAttempt('a')).toEqual({ allowed: true, attempt: 0, waitMs: 0 });
     expect(await batch.resetFailedItems()).toBe(1);
     expect(batch.item('b')).toBeUndefined();
     expect(batch.snapshot()).toMatchObject({ totalAttempts: 3, items: { succeeded: 1, failed: 0 } });

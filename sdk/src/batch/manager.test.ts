@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { httpError } from '../test-support/errors.js';
 import { BATCH_RETRY_DEFAULTS } from './defaults.js';
 import { createBatchRetryManager } from './manager.js';
@@ -69,7 +69,7 @@ describe('BatchRetryManager decisions', () => {
       2,
     ]);
     // a retry granted before the limit still runs
-    expect(batch.canAttempt('a')).toEqual({ allowed: true, attempt: 1 });
+    expect(batch.canAttempt('a')).toEqual({ allowed: true, attempt: 1, waitMs: 0 });
     await batch.recordSuccess('a');
     expect(batch.snapshot()).toMatchObject({
       totalAttempts: 4,
@@ -103,7 +103,7 @@ describe('BatchRetryManager decisions', () => {
       pausedBy: undefined,
       consecutiveFailures: 0,
     });
-    expect(batch.canAttempt('d')).toEqual({ allowed: true, attempt: 1 });
+    expect(batch.canAttempt('d')).toEqual({ allowed: true, attempt: 1, waitMs: 0 });
     expect(events.at(-1)).toEqual({ type: 'resumed' });
   });
 
@@ -123,12 +123,24 @@ describe('BatchRetryManager decisions', () => {
     expect(batch.paused).toBe(false);
   });
 
-  it('waits the backoff, or a longer Retry-After', async () => {
-    const batch = await open({ backoff: { initialDelayMs: 100, jitter: 'none' } }).manager;
-    expect((await batch.recordFailure('a', transient())).delayMs).toBe(100);
-    expect((await batch.recordFailure('a', transient())).delayMs).toBe(200);
-    const limited = await batch.recordFailure('b', httpError(429, { 'retry-after': '2' }));
-    expect(limited.delayMs).toBe(2_000);
+  it('waits the backoff, or a longer Retry-After, and says so in canAttempt() until it is over', async () => {
+    vi.useFakeTimers({ now: Date.parse('2024-06-01T00:00:00.000Z') });
+    try {
+      const { manager, store } = open({ backoff: { initialDelayMs: 100, jitter: 'none' } });
+      const batch = await manager;
+      expect((await batch.recordFailure('a', transient())).delayMs).toBe(100);
+      expect((await batch.recordFailure('a', transient())).delayMs).toBe(200);
+      const limited = await batch.recordFailure('b', httpError(429, { 'retry-after': '2' }));
+      expect(limited.delayMs).toBe(2_000);
+      expect(batch.canAttempt('b')).toEqual({ allowed: true, attempt: 1, waitMs: 2_000 });
+      expect(store.saved('b1')?.items.b?.retryAt).toBe('2024-06-01T00:00:02.000Z'); // durable
+      vi.advanceTimersByTime(1_500);
+      expect(batch.canAttempt('b')).toEqual({ allowed: true, attempt: 1, waitMs: 500 });
+      await batch.recordSuccess('b');
+      expect(batch.item('b')?.retryAt).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -1,8 +1,9 @@
-import { applyFailure, classifyFailure } from './apply-failure.js';
+import { applyFailure, cancelledDecision, classifyFailure, failureEntries } from './apply-failure.js';
 import { assertItemId } from './batch-id.js';
+import { remainingWaitMs } from './decide.js';
 import { BatchItemSettledError, BatchStateCorruptError } from './errors.js';
 import { BatchJournal } from './journal.js';
-import { type ResolvedBatchOptions, resolveBatchOptions } from './options.js';
+import { failureSignal, type ResolvedBatchOptions, resolveBatchOptions } from './options.js';
 import { ResumeWaiters } from './resume-waiters.js';
 import { type BatchItemFn, type BatchRunOptions, type BatchRunResult, runBatch } from './runner.js';
 import { checkBatchState, createBatchState, summarizeBatchState } from './state.js';
@@ -11,6 +12,7 @@ import type {
   BatchAttemptCheck,
   BatchDecision,
   BatchEvent,
+  BatchFailureOptions,
   BatchItemSnapshot,
   BatchItemState,
   BatchRetryManagerOptions,
@@ -32,6 +34,7 @@ export class BatchRetryManager {
   private readonly metrics: BatchMetrics;
   private readonly previousDelays = new Map<string, number>();
   private readonly resumeWaiters = new ResumeWaiters();
+  private readonly stopper = new AbortController();
   private readonly journal: BatchJournal;
   private readonly state: BatchState;
 
@@ -44,9 +47,10 @@ export class BatchRetryManager {
     this.batchId = options.batchId;
     this.metrics = new BatchMetrics(options.name);
     this.state = state;
-    this.journal = new BatchJournal(this.batchId, this.name, session, state, options.onEvent, error =>
-      this.resumeWaiters.rejectAll(error),
-    );
+    this.journal = new BatchJournal(this.batchId, this.name, session, state, options.onEvent, error => {
+      this.resumeWaiters.rejectAll(error);
+      this.stopper.abort(error);
+    });
   }
 
   /** @internal Use {@link createBatchRetryManager}. */
@@ -74,28 +78,35 @@ export class BatchRetryManager {
     }
   }
 
+  /** @internal Aborts, with the reason, once the batch can no longer change (closed, or a write failed). */
+  get stopSignal(): AbortSignal {
+    return this.stopper.signal;
+  }
+
   /** Whether the batch is paused (by the breaker or `pause()`); paused batches refuse attempts until `resume()`. */
   get paused(): boolean {
     return this.state.status === 'paused';
   }
 
-  /** Whether `itemId` may be attempted now, and as which attempt. */
+  /** Whether `itemId` may be attempted, as which attempt, and after how long a wait. */
   canAttempt(itemId: string): BatchAttemptCheck {
     const item = this.state.items[itemId];
     if (item?.status === 'succeeded' || item?.status === 'failed')
       return { allowed: false, reason: item.status };
     if (this.paused) return { allowed: false, reason: 'paused' };
-    return { allowed: true, attempt: item?.attempts ?? 0 };
+    const waitMs = remainingWaitMs(item?.retryAt, this.options.delays, Date.now());
+    return { allowed: true, attempt: item?.attempts ?? 0, waitMs };
   }
 
   /** Records a successful attempt of `itemId`; resolves once it is durable. Resets the failure streak. */
   async recordSuccess(itemId: string): Promise<void> {
-    const item = this.openItem(itemId);
+    const item = this.attemptable(itemId) ?? this.newItem(itemId);
     const attempt = item.attempts++;
     item.updatedAt = new Date().toISOString();
     this.state.totalAttempts++;
     item.status = 'succeeded';
     delete item.lastReason;
+    delete item.retryAt;
     this.state.consecutiveFailures = 0;
     this.previousDelays.delete(itemId);
     this.metrics.attempt('succeeded', undefined);
@@ -108,38 +119,25 @@ export class BatchRetryManager {
 
   /**
    * Records a failed attempt of `itemId` and decides whether to retry it (see `decideFailure` for the order of
-   * the rules). Resolves with the decision once it is durable. The error's message is saved redacted.
+   * the rules). Resolves with the decision once it is durable. The error's message is saved redacted. A
+   * cancellation (`options.signal` aborted, or an error classified `cancelled`) is not a failure: nothing is
+   * recorded and the decision says `cancelled: true`.
    */
-  async recordFailure(itemId: string, error: unknown): Promise<BatchDecision> {
-    const item = this.openItem(itemId);
-    const classified = classifyFailure(this.options.classifier, error);
-    const { decision, outcome } = applyFailure(
-      this.state,
-      itemId,
-      item,
-      classified,
-      this.options,
-      this.previousDelays,
-    );
-    const { reason, retry, delayMs, attempt } = decision;
-    this.metrics.attempt(outcome, classified.category);
-    this.metrics.decision(reason);
-    const records = [
-      this.journal.record('attempt', {
-        itemId,
-        attempt,
-        outcome,
-        ...item.lastError,
-        decision: { retry, reason, delayMs },
-      }),
-    ];
-    const events: BatchEvent[] = [{ type: 'attempt', itemId, attempt, outcome, decision }];
-    if (decision.trippedBreaker) {
-      this.metrics.breakerTrip();
-      const trip = { consecutiveFailures: this.state.consecutiveFailures, trips: this.state.breakerTrips };
-      records.push(this.journal.record('breaker_trip', { ...trip, itemId }));
-      events.push({ type: 'breaker_tripped', ...trip }, { type: 'paused', by: 'breaker' });
+  async recordFailure(itemId: string, error: unknown, options?: BatchFailureOptions): Promise<BatchDecision> {
+    const saved = this.attemptable(itemId);
+    const classified = classifyFailure(this.options.classifier, error, failureSignal(options));
+    if (classified.category === 'cancelled') {
+      return cancelledDecision(this.state, itemId, saved, classified, this.options.limits);
     }
+    const item = saved ?? this.newItem(itemId);
+    const applied = applyFailure(this.state, itemId, item, classified, this.options, this.previousDelays);
+    const { decision, outcome } = applied;
+    this.metrics.attempt(outcome, classified.category);
+    this.metrics.decision(decision.reason);
+    if (decision.trippedBreaker) this.metrics.breakerTrip();
+    const { records, events } = failureEntries(this.state, item, applied, (type, fields) =>
+      this.journal.record(type, fields),
+    );
     await this.journal.persist(records, events);
     return decision;
   }
@@ -183,12 +181,7 @@ export class BatchRetryManager {
     assertItemId(itemId);
     this.journal.assertUsable();
     if (this.state.items[itemId] === undefined) return false;
-    delete this.state.items[itemId];
-    this.previousDelays.delete(itemId);
-    await this.journal.persist(
-      [this.journal.record('item_reset', { itemId })],
-      [{ type: 'item_reset', itemId }],
-    );
+    await this.forget([itemId]);
     return true;
   }
 
@@ -196,15 +189,7 @@ export class BatchRetryManager {
   async resetFailedItems(): Promise<number> {
     this.journal.assertUsable();
     const ids = Object.keys(this.state.items).filter(id => this.state.items[id]?.status === 'failed');
-    if (ids.length === 0) return 0;
-    for (const id of ids) {
-      delete this.state.items[id];
-      this.previousDelays.delete(id);
-    }
-    await this.journal.persist(
-      ids.map(itemId => this.journal.record('item_reset', { itemId })),
-      ids.map(itemId => ({ type: 'item_reset', itemId })),
-    );
+    if (ids.length > 0) await this.forget(ids);
     return ids.length;
   }
 
@@ -247,18 +232,32 @@ export class BatchRetryManager {
 
   // -------------------------------------------------------------------------------------------------------------
 
-  /** The item to record an attempt for (created when new); throws when it is settled or the batch unusable. */
-  private openItem(itemId: string): BatchItemState {
+  /** The saved item an attempt may be recorded for (if seen); throws when it is settled or the batch unusable. */
+  private attemptable(itemId: string): BatchItemState | undefined {
     assertItemId(itemId);
     this.journal.assertUsable();
-    let item = this.state.items[itemId];
-    if (item === undefined) {
-      item = { status: 'pending', attempts: 0, retries: 0, updatedAt: '' };
-      this.state.items[itemId] = item;
-    }
-    if (item.status === 'succeeded' || item.status === 'failed') {
+    const item = this.state.items[itemId];
+    if (item?.status === 'succeeded' || item?.status === 'failed') {
       throw new BatchItemSettledError(this.batchId, itemId, item.status);
     }
+    return item;
+  }
+
+  /** Forgets the attempts and retries of `ids`, on the record. */
+  private async forget(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      delete this.state.items[id];
+      this.previousDelays.delete(id);
+    }
+    await this.journal.persist(
+      ids.map(itemId => this.journal.record('item_reset', { itemId })),
+      ids.map(itemId => ({ type: 'item_reset', itemId })),
+    );
+  }
+
+  private newItem(itemId: string): BatchItemState {
+    const item: BatchItemState = { status: 'pending', attempts: 0, retries: 0, updatedAt: '' };
+    this.state.items[itemId] = item;
     return item;
   }
 

@@ -40,6 +40,20 @@ const JITTERS: readonly Jitter[] = ['full', 'equal', 'decorrelated', 'none'];
 /** Largest delay `setTimeout` supports. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Records a problem into `v` unless `value` is undefined or an AbortSignal. */
+export function checkSignalOption(v: OptionsValidator, path: string, value: unknown): void {
+  if (value !== undefined && !(value instanceof AbortSignal)) v.fail(path, 'an AbortSignal', value, true);
+}
+
+/** Validates the options of `recordFailure`; returns the caller's signal. */
+export function failureSignal(options: unknown): AbortSignal | undefined {
+  const v = new OptionsValidator('BatchRetryManager.recordFailure');
+  const o = v.object('options', options, ['signal']);
+  checkSignalOption(v, 'options.signal', o.signal);
+  v.done();
+  return o.signal as AbortSignal | undefined;
+}
+
 const isStore = (value: unknown): value is BatchStore =>
   typeof value === 'object' && value !== null && typeof (value as BatchStore).open === 'function';
 

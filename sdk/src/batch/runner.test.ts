@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { httpError } from '../test-support/errors.js';
-import { BatchStoreError } from './errors.js';
+import { BatchClosedError, BatchStoreError } from './errors.js';
 import { createBatchRetryManager } from './manager.js';
 import { createMemoryBatchStore } from './memory-store.js';
 import type { BatchRetryManagerOptions, BatchStore } from './types.js';
@@ -131,6 +131,91 @@ describe('BatchRetryManager.run', () => {
       expect(await running).toMatchObject({ status: 'cancelled' });
       expect(vi.getTimerCount()).toBe(0);
       expect(batch.item('a')).toMatchObject({ status: 'retrying', attempts: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  // Defect (issue 8, stop + backoff): close() during a run left the run in its backoff wait; when the wait ended
+  // it called the item function again, and only then failed (BatchClosedError) without recording the work.
+  it('ends a run at once when the batch is closed during its backoff wait, calling nothing more', async () => {
+    vi.useFakeTimers();
+    try {
+      const batch = await open({ backoff: { initialDelayMs: 60_000, jitter: 'none' } });
+      const fn = vi.fn(async () => {
+        throw httpError(503);
+      });
+      let outcome: unknown = 'pending';
+      const running = batch.run(['a'], fn).then(
+        result => (outcome = result),
+        error => (outcome = error),
+      );
+      await vi.advanceTimersByTimeAsync(10);
+      expect(vi.getTimerCount()).toBe(1); // the attempt failed; the 60 s backoff wait is pending
+      await batch.close();
+      await vi.advanceTimersByTimeAsync(10); // nowhere near the end of the wait
+      expect(outcome).toBeInstanceOf(BatchClosedError);
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.runAllTimersAsync();
+      await running;
+      expect(fn).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('abandons the attempts in flight when another caller closes the batch, and rejects with why', async () => {
+    const batch = await open();
+    const seen: AbortSignal[] = [];
+    const running = batch.run(
+      ['a', 'b'],
+      (_item, { signal }) => {
+        seen.push(signal);
+        return new Promise<never>(() => {}); // ignores its signal: the run must not wait for it
+      },
+      { concurrency: 2 },
+    );
+    let outcome: unknown = 'pending';
+    running.then(
+      result => (outcome = result),
+      error => (outcome = error),
+    );
+    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    await batch.close();
+    await vi.waitFor(() => expect(outcome).toBeInstanceOf(BatchClosedError));
+    expect(seen.every(s => s.aborted)).toBe(true);
+    expect(batch.snapshot().totalAttempts).toBe(0);
+  });
+
+  // Defect (issue 8, stop + resume): the decided wait lived in memory only; a run started after a restart (or a
+  // cancelled run) retried at once, ignoring the rest of the backoff and the server's Retry-After.
+  it('keeps the decided wait across runs and restarts: a Retry-After is honoured after a reopen', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = createMemoryBatchStore();
+      const backoff = { initialDelayMs: 1, jitter: 'none' } as const; // the Retry-After is longer
+      const first = await open({ store, backoff });
+      const fn = vi.fn(async (_item: string, { attempt }: { attempt: number }) => {
+        if (attempt === 0) throw httpError(429, { 'retry-after': '60' });
+        return 'done';
+      });
+      const controller = new AbortController();
+      const cancelled = first.run(['a'], fn, { signal: controller.signal });
+      await vi.advanceTimersByTimeAsync(10);
+      controller.abort(); // the job stops during the 60 s wait ...
+      await cancelled;
+      await first.close();
+      expect(store.saved('b1')?.items.a).toMatchObject({ status: 'retrying' });
+
+      const second = await open({ store, backoff }); // ... and a new process opens the batch 10 ms later
+      const resumed = second.run(['a'], fn);
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(fn).toHaveBeenCalledTimes(1); // still waiting out the Retry-After
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(await resumed).toMatchObject({ status: 'completed', succeeded: 1 });
+      expect(fn).toHaveBeenCalledTimes(2);
+      expect(second.item('a')?.retryAt).toBeUndefined();
     } finally {
       vi.useRealTimers();
     }

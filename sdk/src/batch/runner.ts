@@ -5,6 +5,7 @@ import { describeValue, OptionsValidator } from '../util/validate.js';
 import { assertItemId } from './batch-id.js';
 import { BATCH_RETRY_DEFAULTS } from './defaults.js';
 import type { BatchRetryManager } from './manager.js';
+import { checkSignalOption } from './options.js';
 import type { BatchItemStatus } from './types.js';
 
 /** What the item function receives on each attempt. */
@@ -52,7 +53,10 @@ export interface BatchRunItemResult<T, R> {
 
 /** What `BatchRetryManager.run` resolves with. */
 export interface BatchRunResult<T, R> {
-  /** `completed`: every item succeeded or failed; `paused`: the batch paused; `cancelled`: the signal aborted. */
+  /**
+   * `completed`: every item succeeded or failed; `paused`: the batch paused; `cancelled`: the signal aborted, or
+   * an attempt's function threw a cancellation (an AbortError) and its item was left pending.
+   */
   readonly status: 'completed' | 'paused' | 'cancelled';
   /** One entry per input item, in input order. */
   readonly items: readonly BatchRunItemResult<T, R>[];
@@ -93,8 +97,7 @@ function checkRun(items: unknown, fn: unknown, options: unknown): void {
   const o = v.object('options', options, ['id', 'concurrency', 'signal', 'whenPaused']);
   v.func('options.id', o.id);
   v.number('options.concurrency', o.concurrency, { min: 1, max: 10_000, integer: true });
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
-    v.fail('options.signal', 'an AbortSignal', o.signal, true);
+  checkSignalOption(v, 'options.signal', o.signal);
   v.oneOf('options.whenPaused', o.whenPaused, ['return', 'wait']);
   v.done();
 }
@@ -114,10 +117,13 @@ export async function runBatch<T, R>(
   const whenPaused = options.whenPaused ?? BATCH_RETRY_DEFAULTS.whenPaused;
   const controller = new AbortController();
   const unlink = linkAbort(options.signal ?? NEVER_ABORTED, controller);
+  // closing the batch (or a failed write, even another caller's) ends the run at once: waits and attempts too
+  const unlinkStop = linkAbort(manager.stopSignal, controller);
   const signal = controller.signal;
   const values = new Map<number, R>();
   const errors = new Map<number, ClassifiedError>();
   let stoppedForPause = false;
+  let cancelledItems = false;
   let fatal: { readonly error: unknown } | undefined;
   let next = 0;
 
@@ -140,6 +146,10 @@ export async function runBatch<T, R>(
         }
         continue;
       }
+      if (check.waitMs > 0) {
+        await sleep(check.waitMs, signal).catch(() => {});
+        continue; // the batch may have paused meanwhile
+      }
       let value: R;
       try {
         const attempt = Promise.resolve().then(() =>
@@ -149,9 +159,13 @@ export async function runBatch<T, R>(
       } catch (error) {
         if (signal.aborted) return; // cancelled: the attempt did not complete, so it is not recorded
         const decision = await manager.recordFailure(itemId, error);
+        if (decision.cancelled) {
+          // fn reported a cancellation of its own (an AbortError): not a failure; the item waits for a later run
+          cancelledItems = true;
+          return;
+        }
         errors.set(index, decision.error);
-        if (decision.retry && decision.delayMs > 0) await sleep(decision.delayMs, signal).catch(() => {});
-        continue; // canAttempt decides: retry, settled, or paused
+        continue; // canAttempt decides: retry (after its saved wait), settled, or paused
       }
       await manager.recordSuccess(itemId);
       values.set(index, value);
@@ -177,9 +191,12 @@ export async function runBatch<T, R>(
     await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
     unlink();
+    unlinkStop();
     running.delete(manager);
   }
   if (fatal !== undefined) throw fatal.error;
+  const stop = manager.stopSignal;
+  const stoppedBy = stop.aborted && signal.reason === stop.reason ? { error: stop.reason } : undefined;
 
   let succeeded = 0;
   let failed = 0;
@@ -199,6 +216,9 @@ export async function runBatch<T, R>(
       ...(saved?.lastReason === undefined ? {} : { reason: saved.lastReason }),
     };
   });
-  const status = options.signal?.aborted ? 'cancelled' : stoppedForPause ? 'paused' : 'completed';
-  return { status, items: results, succeeded, failed, pending: items.length - succeeded - failed };
+  const pending = items.length - succeeded - failed;
+  if (stoppedBy !== undefined && pending > 0) throw stoppedBy.error;
+  const status =
+    options.signal?.aborted || cancelledItems ? 'cancelled' : stoppedForPause ? 'paused' : 'completed';
+  return { status, items: results, succeeded, failed, pending };
 }

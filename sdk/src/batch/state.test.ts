@@ -12,6 +12,7 @@ describe('batch state', () => {
       retries: 1,
       updatedAt: 'now',
       lastReason: 'under_retry_limit',
+      retryAt: '2024-06-01T00:00:01.000Z',
     };
     const check = parseBatchState(JSON.stringify(state), 'b1');
     expect(check.ok && check.state).toEqual(state);
@@ -65,5 +66,83 @@ describe('batch state', () => {
   it('flags state from a newer format version separately (never moved aside)', () => {
     const check = checkBatchState({ ...fresh(), version: 2 }, 'b1');
     expect(check).toMatchObject({ ok: false, newer: true });
+  });
+
+  // Foreign or hand-edited state is validated and never trusted: only the known fields are kept (they are saved
+  // again on every commit), saved messages are redacted and bounded again, item ids have the size of real ones.
+  it('keeps only the known fields of saved state, and redacts and bounds saved messages', () => {
+    const text = JSON.stringify({
+      ...fresh(),
+      junk: 'x'.repeat(10_000),
+      items: {
+        a: {
+          status: 'failed',
+          attempts: 1,
+          retries: 0,
+          updatedAt: 't',
+          extra: { nested: true },
+          lastError: {
+            category: 'authentication',
+            errorType: 'AuthenticationError',
+            retryable: false,
+            statusCode: 401,
+            message: `bad key sk-ant-api03-abcdefghijklmnopqrstuvwxyz\n${'y'.repeat(5_000)}`,
+            stack: 'at secret (/home/me/app.js:1:1)',
+          },
+        },
+      },
+    });
+    const check = parseBatchState(text, 'b1');
+    expect(check.ok).toBe(true);
+    if (!check.ok) return;
+    expect(Object.keys(check.state)).not.toContain('junk');
+    const item = check.state.items.a!;
+    expect(Object.keys(item).sort()).toEqual(['attempts', 'lastError', 'retries', 'status', 'updatedAt']);
+    expect(Object.keys(item.lastError!).sort()).toEqual([
+      'category',
+      'errorType',
+      'message',
+      'retryable',
+      'statusCode',
+    ]);
+    expect(item.lastError!.message).not.toContain('sk-ant');
+    expect(item.lastError!.message).not.toContain('\n');
+    expect(item.lastError!.message.length).toBeLessThanOrEqual(512);
+  });
+
+  it.each([
+    ['an empty item id', { '': { status: 'pending', attempts: 0, retries: 0, updatedAt: 't' } }, 'item id'],
+    [
+      'an item id longer than 512',
+      { ['i'.repeat(513)]: { status: 'pending', attempts: 0, retries: 0, updatedAt: 't' } },
+      'item id',
+    ],
+    [
+      'a status code that is not an integer',
+      {
+        a: {
+          status: 'failed',
+          attempts: 1,
+          retries: 0,
+          updatedAt: 't',
+          lastError: {
+            category: 'server_error',
+            errorType: 'E',
+            retryable: true,
+            message: 'm',
+            statusCode: '503',
+          },
+        },
+      },
+      'lastError is invalid',
+    ],
+    [
+      'a retry time that is not a date',
+      { a: { status: 'retrying', attempts: 1, retries: 1, updatedAt: 't', retryAt: 'soon' } },
+      'retryAt is not a date',
+    ],
+  ])('reports state with %s as corrupt', (_, items, problem) => {
+    const check = parseBatchState(JSON.stringify({ ...fresh(), items }), 'b1');
+    expect(check).toMatchObject({ ok: false, problem: expect.stringContaining(problem) });
   });
 });

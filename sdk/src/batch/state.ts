@@ -1,10 +1,14 @@
+import { redact, truncate } from '../classify/redact.js';
 import { BATCH_DECISION_REASONS, ERROR_CATEGORIES } from '../semconv.js';
-import type { BatchItemState, BatchSnapshot, BatchState } from './types.js';
+import { itemIdProblem } from './batch-id.js';
+import type { BatchItemError, BatchItemState, BatchSnapshot, BatchState } from './types.js';
 
 /** Version of the state format this code writes and reads. */
 export const BATCH_STATE_VERSION = 1;
 
 const ITEM_STATUSES = ['pending', 'retrying', 'succeeded', 'failed'] as const;
+/** Error types are class names or codes; a longer one in saved state is cut. */
+const MAX_ERROR_TYPE_LENGTH = 128;
 
 /** An empty state for a new batch. */
 export function createBatchState(batchId: string, name: string, now: string): BatchState {
@@ -37,37 +41,69 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isString = (v: unknown): v is string => typeof v === 'string';
+const isOneOf = <T>(values: readonly T[], v: unknown): v is T => (values as readonly unknown[]).includes(v);
 
-function itemProblem(id: string, item: unknown): string | undefined {
-  const at = `items[${JSON.stringify(id).slice(0, 80)}]`;
-  if (!isRecord(item)) return `${at} is not an object`;
-  if (!(ITEM_STATUSES as readonly unknown[]).includes(item.status)) return `${at}.status is invalid`;
-  if (!isCount(item.attempts) || !isCount(item.retries)) return `${at} has invalid counters`;
-  if (!isString(item.updatedAt)) return `${at}.updatedAt is missing`;
+/** A saved last error, rebuilt from its known fields with its message redacted and bounded again. */
+function checkLastError(e: unknown): BatchItemError | undefined {
   if (
-    item.lastReason !== undefined &&
-    !(BATCH_DECISION_REASONS as readonly unknown[]).includes(item.lastReason)
+    !isRecord(e) ||
+    !isOneOf(ERROR_CATEGORIES, e.category) ||
+    !isString(e.errorType) ||
+    typeof e.retryable !== 'boolean' ||
+    !isString(e.message) ||
+    (e.statusCode !== undefined && !isCount(e.statusCode))
   ) {
-    return `${at}.lastReason is invalid`;
+    return undefined;
   }
-  const e = item.lastError;
-  if (e !== undefined) {
-    if (
-      !isRecord(e) ||
-      !(ERROR_CATEGORIES as readonly unknown[]).includes(e.category) ||
-      !isString(e.errorType) ||
-      typeof e.retryable !== 'boolean' ||
-      !isString(e.message)
-    ) {
-      return `${at}.lastError is invalid`;
-    }
-  }
-  return undefined;
+  return {
+    category: e.category,
+    errorType: truncate(e.errorType, MAX_ERROR_TYPE_LENGTH),
+    retryable: e.retryable,
+    message: redact(e.message),
+    ...(e.statusCode === undefined ? {} : { statusCode: e.statusCode }),
+  };
 }
 
+/** A saved item, rebuilt from its known fields, or what is wrong with it. */
+function checkItem(id: string, item: unknown): BatchItemState | string {
+  const at = `items[${JSON.stringify(id.slice(0, 80))}]`;
+  const idProblem = itemIdProblem(id);
+  if (idProblem !== undefined) return `${at}: an item id must be ${idProblem}`;
+  if (!isRecord(item)) return `${at} is not an object`;
+  if (!isOneOf(ITEM_STATUSES, item.status)) return `${at}.status is invalid`;
+  if (!isCount(item.attempts) || !isCount(item.retries)) return `${at} has invalid counters`;
+  if (!isString(item.updatedAt)) return `${at}.updatedAt is missing`;
+  if (item.lastReason !== undefined && !isOneOf(BATCH_DECISION_REASONS, item.lastReason)) {
+    return `${at}.lastReason is invalid`;
+  }
+  const lastError = item.lastError === undefined ? undefined : checkLastError(item.lastError);
+  if (item.lastError !== undefined && lastError === undefined) return `${at}.lastError is invalid`;
+  if (item.retryAt !== undefined && !(isString(item.retryAt) && Number.isFinite(Date.parse(item.retryAt)))) {
+    return `${at}.retryAt is not a date`;
+  }
+  return {
+    status: item.status,
+    attempts: item.attempts,
+    retries: item.retries,
+    updatedAt: item.updatedAt,
+    ...(item.lastReason === undefined ? {} : { lastReason: item.lastReason }),
+    ...(lastError === undefined ? {} : { lastError }),
+    ...(item.retryAt === undefined ? {} : { retryAt: item.retryAt }),
+  };
+}
+
+const COUNTERS = [
+  'revision',
+  'totalAttempts',
+  'totalRetries',
+  'consecutiveFailures',
+  'breakerTrips',
+] as const;
+
 /**
- * Checks parsed saved state against the version-1 format and the expected batch id. Returns the state with a
- * null-prototype `items` (item ids such as `__proto__` stay plain keys).
+ * Checks parsed saved state against the version-1 format and the expected batch id, and rebuilds it from its
+ * known fields only (saved state may be foreign or hand-edited: it is never trusted, and whatever else it holds
+ * would be saved again on every commit). `items` has a null prototype (item ids such as `__proto__` stay keys).
  */
 export function checkBatchState(value: unknown, batchId: string): StateCheck {
   const bad = (problem: string): StateCheck => ({ ok: false, problem, newer: false });
@@ -89,23 +125,21 @@ export function checkBatchState(value: unknown, batchId: string): StateCheck {
   if (value.pausedBy !== undefined && value.pausedBy !== 'breaker' && value.pausedBy !== 'manual') {
     return bad('pausedBy is invalid');
   }
-  for (const key of [
-    'revision',
-    'totalAttempts',
-    'totalRetries',
-    'consecutiveFailures',
-    'breakerTrips',
-  ] as const) {
+  for (const key of COUNTERS) {
     if (!isCount(value[key])) return bad(`${key} is not a non-negative integer`);
   }
   if (!isRecord(value.items)) return bad('items is not an object');
-  const items = Object.create(null) as Record<string, BatchItemState>;
-  for (const [id, item] of Object.entries(value.items)) {
-    const problem = itemProblem(id, item);
-    if (problem !== undefined) return bad(problem);
-    items[id] = item as unknown as BatchItemState;
+  const state = createBatchState(batchId, value.name, value.createdAt);
+  for (const [id, saved] of Object.entries(value.items)) {
+    const item = checkItem(id, saved);
+    if (typeof item === 'string') return bad(item);
+    state.items[id] = item;
   }
-  return { ok: true, state: { ...(value as unknown as BatchState), items } };
+  state.updatedAt = value.updatedAt;
+  state.status = value.status;
+  if (value.pausedBy !== undefined) state.pausedBy = value.pausedBy;
+  for (const key of COUNTERS) state[key] = value[key] as number;
+  return { ok: true, state };
 }
 
 /** Parses and checks the text of a saved state file. */

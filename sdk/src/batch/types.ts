@@ -29,6 +29,8 @@ export interface BatchItemState {
   /** Reason of the last decision, if any. */
   lastReason?: BatchDecisionReason;
   lastError?: BatchItemError;
+  /** When the retry granted last may run (ISO 8601): the decided wait, kept across runs and restarts. */
+  retryAt?: string;
   /** ISO 8601. */
   updatedAt: string;
 }
@@ -165,11 +167,26 @@ export interface BatchRetryManagerOptions {
 // ---------------------------------------------------------------------------------------------------------------
 // Decisions and events
 
-/** The manager's answer to a failed attempt. */
+/** Options of `BatchRetryManager.recordFailure`. */
+export interface BatchFailureOptions {
+  /**
+   * The caller's signal of the attempt. Once it has aborted the failure is a cancellation, whatever the error or
+   * the abort reason (an `AbortSignal.timeout()`, `abort(new Error())`, any object): it is not recorded.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The manager's answer to a failed attempt. A cancellation (the caller's signal aborted, or the error says it
+ * was cancelled) is no failure: it decides nothing and changes nothing (`cancelled: true`, `retry: false`,
+ * reason `cancelled`; the item may be attempted again later as the same attempt).
+ */
 export interface BatchDecision {
   /** Whether to attempt the item again. */
   readonly retry: boolean;
-  readonly reason: BatchDecisionReason;
+  /** The attempt was cancelled by the caller: nothing was recorded. */
+  readonly cancelled: boolean;
+  readonly reason: BatchDecisionReason | 'cancelled';
   readonly itemId: string;
   /** Zero-based number of the attempt that failed. */
   readonly attempt: number;
@@ -193,6 +210,8 @@ export type BatchAttemptCheck =
       readonly allowed: true;
       /** Zero-based number of the attempt to run. */
       readonly attempt: number;
+      /** Milliseconds left of the wait decided before this retry (kept across runs and restarts); 0 to go now. */
+      readonly waitMs: number;
     }
   | { readonly allowed: false; readonly reason: 'paused' | 'succeeded' | 'failed' };
 
