@@ -50,11 +50,11 @@ export class ErrorAggregator {
 
   constructor(options: ErrorAggregatorOptions = {}) {
     const v = new OptionsValidator('ErrorAggregator');
-    v.object('', options, ['windowMs', 'bucketCount', 'classifier', 'now']);
-    v.number('windowMs', options.windowMs, { min: 1, integer: true });
-    v.number('bucketCount', options.bucketCount, { min: 1, max: 10_000, integer: true });
-    v.func('classifier', options.classifier);
-    v.func('now', options.now);
+    const o = v.object('', options, ['windowMs', 'bucketCount', 'classifier', 'now']);
+    v.number('windowMs', o.windowMs, { min: 1, integer: true });
+    v.number('bucketCount', o.bucketCount, { min: 1, max: 10_000, integer: true });
+    v.func('classifier', o.classifier);
+    v.func('now', o.now);
     v.done();
     const windowMs = options.windowMs ?? CLASSIFY_DEFAULTS.aggregator.windowMs;
     const bucketCount = options.bucketCount ?? CLASSIFY_DEFAULTS.aggregator.bucketCount;

@@ -6,7 +6,7 @@ import { ExecutionRejectedError } from '../errors/signals.js';
 import { ATTR_RESILIENCE_RATE_LIMITER, ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
 import { sleep } from '../util/abort.js';
-import { OptionsValidator } from '../util/validate.js';
+import { OptionsValidator, withDefaults } from '../util/validate.js';
 import { type Clock, monotonicNow } from './internal.js';
 
 /**
@@ -111,7 +111,7 @@ export class AdaptiveRateLimiter implements AttemptStage {
     readonly name: string,
     options: AdaptiveRateLimiterOptions = {},
   ) {
-    this.settings = { ...ADAPTIVE_RATE_LIMITER_DEFAULTS, ...definedOnly(options) };
+    this.settings = withDefaults(ADAPTIVE_RATE_LIMITER_DEFAULTS, options);
     this.throttling = new Set(this.settings.throttlingCategories);
     this.attributes = new AttributeCache(name);
     this.now = options.now ?? monotonicNow;
@@ -243,8 +243,4 @@ export function createAdaptiveRateLimiter(
   checkAdaptiveRateLimiterOptions(v, '', options);
   v.done();
   return new AdaptiveRateLimiter(name, options);
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -2,7 +2,7 @@ import type { RetryLimit } from '../policies/retry-options.js';
 import { RETRY_DEFAULTS } from '../policies/retry-options.js';
 import { METRIC_ADAPTIVE_RETRY_MAX_ATTEMPTS } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
-import { OptionsValidator } from '../util/validate.js';
+import { OptionsValidator, withDefaults } from '../util/validate.js';
 import { registerGauges } from './internal.js';
 
 /**
@@ -123,9 +123,5 @@ export function createAdaptiveRetryLimit(
   v.number('shrinkAfterFailures', o.shrinkAfterFailures, { min: 1, integer: true });
   v.number('growAfterSuccesses', o.growAfterSuccesses, { min: 1, integer: true });
   v.done();
-  return new AdaptiveRetryLimit(name, { ...ADAPTIVE_RETRY_DEFAULTS, ...stripUndefined(options) });
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as Partial<T>;
+  return new AdaptiveRetryLimit(name, withDefaults(ADAPTIVE_RETRY_DEFAULTS, options));
 }

@@ -116,6 +116,32 @@ describe('error patterns', () => {
     expect(() => watchErrorPatterns({} as never, [])).toThrow(/aggregator must be an ErrorAggregator/);
     expect(() => watchErrorPatterns(aggregator, [], { pollIntervalMs: 0 })).toThrow(/pollIntervalMs must be/);
   });
+
+  // Issue 8 §2.6: a broken action was accepted and failed (reported, not raised) at every detection.
+  it('refuses actions that are not actions, and action factories given something else', () => {
+    const aggregator = new ErrorAggregator();
+    const rule = (actions: unknown) => [
+      { category: 'timeout' as const, threshold: 1, actions: actions as never },
+    ];
+    expect(() =>
+      watchErrorPatterns(aggregator, rule([null, {}, { onDetected: () => {}, onCleared: 1 }])),
+    ).toThrow(
+      'Invalid options for watchErrorPatterns: rules[0].actions[0] must be an action ({ onDetected, onCleared? }), got null; rules[0].actions[1].onDetected must be a function, got undefined; rules[0].actions[2].onCleared must be a function, got 1',
+    );
+    expect(() => disableFeature({} as never)).toThrow(
+      'Invalid options for disableFeature: feature must be a Feature (from FeatureRegistry.define), got an object (Object)',
+    );
+    const features = createFeatureRegistry({ registry: null });
+    const feature = features.define('f', { fallback: null });
+    expect(() => disableFeature(feature, { forMs: -1 })).toThrow(
+      'Invalid options for disableFeature: options.forMs must be a number in (0, 2147483647], got -1',
+    );
+    expect(() => disableFeature(feature, { forMs: 1_000 })).not.toThrow();
+    features.dispose();
+    expect(() => isolateBreaker('openai' as never)).toThrow(
+      'Invalid options for isolateBreaker: breaker must be a CircuitBreaker, got "openai"',
+    );
+  });
 });
 
 describe('error pattern telemetry', () => {

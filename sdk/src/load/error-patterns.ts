@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import type { ErrorAggregator, PatternThreshold } from '../classify/error-aggregator.js';
 import type { ClassifiedError } from '../classify/types.js';
-import type { CircuitBreaker } from '../policies/circuit-breaker.js';
+import { CircuitBreaker } from '../policies/circuit-breaker.js';
 import {
   ATTR_RESILIENCE_ERROR_CATEGORY,
   ERROR_CATEGORIES,
@@ -14,7 +14,7 @@ import { addSpanEvent } from '../telemetry/spans.js';
 import { currentTelemetry } from '../telemetry/telemetry.js';
 import { safely, safelyGet } from '../util/safely.js';
 import { OptionsValidator } from '../util/validate.js';
-import type { Feature } from './feature.js';
+import { Feature } from './feature.js';
 import { unrefTimer } from './internal.js';
 
 /** A detected (or cleared) error pattern. */
@@ -154,6 +154,11 @@ export function disableFeature(
   feature: Feature<unknown>,
   options: { readonly forMs?: number } = {},
 ): ErrorPatternAction {
+  const v = new OptionsValidator('disableFeature');
+  if (!(feature instanceof Feature))
+    v.fail('feature', 'a Feature (from FeatureRegistry.define)', feature, true);
+  v.delay('options.forMs', v.object('options', options, ['forMs']).forMs, { above: 0 });
+  v.done();
   return {
     onDetected: () => feature.disable(options.forMs, 'error_pattern'),
     onCleared: () => {
@@ -164,6 +169,9 @@ export function disableFeature(
 
 /** Action: holds `breaker` isolated (open) while the pattern lasts. */
 export function isolateBreaker(breaker: CircuitBreaker): ErrorPatternAction {
+  const v = new OptionsValidator('isolateBreaker');
+  if (!(breaker instanceof CircuitBreaker)) v.fail('breaker', 'a CircuitBreaker', breaker, true);
+  v.done();
   let handle: { dispose(): void } | undefined;
   return {
     onDetected: () => {
@@ -228,6 +236,16 @@ function checkRule(v: OptionsValidator, path: string, rule: unknown): void {
   }
   if (r.actions !== undefined && !Array.isArray(r.actions))
     v.fail(`${path}.actions`, 'an array of actions', r.actions, true);
+  for (const [i, action] of (Array.isArray(r.actions) ? r.actions : []).entries()) {
+    const p = `${path}.actions[${i}]`;
+    if (typeof action !== 'object' || action === null) {
+      v.fail(p, 'an action ({ onDetected, onCleared? })', action, true);
+      continue;
+    }
+    if (typeof action.onDetected !== 'function')
+      v.fail(`${p}.onDetected`, 'a function', action.onDetected, true);
+    v.func(`${p}.onCleared`, action.onCleared);
+  }
   v.func(`${path}.onDetected`, r.onDetected);
   v.func(`${path}.onCleared`, r.onCleared);
 }

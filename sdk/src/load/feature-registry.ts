@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import { EventEmitter } from 'cockatiel';
 import { classifyError } from '../classify/index.js';
 import type { Classifier } from '../classify/types.js';
-import type { PolicyRegistry } from '../core/registry.js';
+import { PolicyRegistry } from '../core/registry.js';
 import {
   ATTR_RESILIENCE_FEATURE,
   ATTR_RESILIENCE_FEATURE_REASON,
@@ -141,9 +141,10 @@ export class FeatureRegistry {
  */
 export function createFeatureRegistry(options: FeatureRegistryOptions = {}): FeatureRegistry {
   const v = new OptionsValidator('createFeatureRegistry');
-  v.object('options', options, ['registry', 'classifier', 'now']);
-  v.func('classifier', options.classifier);
-  v.func('now', options.now);
+  const o = v.object('', options, ['registry', 'classifier', 'now']);
+  v.instance('registry', o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
+  v.func('classifier', o.classifier);
+  v.func('now', o.now);
   v.done();
   return new FeatureRegistry(options);
 }

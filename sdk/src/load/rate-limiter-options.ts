@@ -1,4 +1,4 @@
-import type { PolicyRegistry } from '../core/registry.js';
+import { PolicyRegistry } from '../core/registry.js';
 import type { OptionsValidator } from '../util/validate.js';
 import type { Clock } from './internal.js';
 
@@ -63,9 +63,9 @@ export function checkRateLimiterOptions(
   const o = v.object(path, options, shared ? [...KEYS, 'registry'] : KEYS);
   const p = path === '' ? '' : `${path}.`;
   const d = RATE_LIMITER_DEFAULTS;
+  if (shared) v.instance(`${p}registry`, o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
   v.oneOf(`${p}kind`, o.kind, ['token_bucket', 'sliding_window']);
-  if (o.limit === undefined) v.fail(`${p}limit`, 'an integer >= 1', undefined, true);
-  v.number(`${p}limit`, o.limit, { min: 1, max: 1_000_000, integer: true });
+  v.number(`${p}limit`, o.limit, { min: 1, max: 1_000_000, integer: true, required: true });
   v.delay(`${p}intervalMs`, o.intervalMs, { above: 0 });
   v.number(`${p}burst`, o.burst, { min: 1 });
   if (o.burst !== undefined && o.kind === 'sliding_window') {

@@ -145,7 +145,7 @@ describe('rate limiter', () => {
       /burst must be unset/,
     );
     expect(() => createPolicy('p', { rateLimiter: {} as never })).toThrow(
-      'Invalid options for createPolicy("p"): rateLimiter.limit must be an integer >= 1, got undefined',
+      'Invalid options for createPolicy("p"): rateLimiter.limit must be an integer in [1, 1000000], got undefined',
     );
     expect(() => createPolicy('p', { rateLimiter: { limit: 1, registry: null } as never })).toThrow(
       /rateLimiter\.registry is not a known option/,

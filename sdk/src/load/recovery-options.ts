@@ -1,5 +1,5 @@
 import type { Classifier } from '../classify/types.js';
-import type { PolicyRegistry } from '../core/registry.js';
+import { PolicyRegistry } from '../core/registry.js';
 import type { CircuitBreaker } from '../policies/circuit-breaker.js';
 import { DEFAULT_FAILURE_CATEGORIES } from '../policies/circuit-breaker-options.js';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
@@ -99,6 +99,7 @@ export function checkRecoveryOptions(
 ): void {
   const o = v.object(path, options, shared ? [...KEYS, 'registry'] : KEYS);
   const p = path === '' ? '' : `${path}.`;
+  if (shared) v.instance(`${p}registry`, o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
   v.func(`${p}healthCheck`, o.healthCheck);
   v.delay(`${p}healthCheckIntervalMs`, o.healthCheckIntervalMs, { above: 0 });
   v.delay(`${p}healthCheckTimeoutMs`, o.healthCheckTimeoutMs, { above: 0 });

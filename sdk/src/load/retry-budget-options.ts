@@ -1,4 +1,4 @@
-import type { PolicyRegistry } from '../core/registry.js';
+import { PolicyRegistry } from '../core/registry.js';
 import { OptionsValidator } from '../util/validate.js';
 import type { Clock } from './internal.js';
 
@@ -80,6 +80,7 @@ export function resolveRetryBudgetOptions(
   const d = RETRY_BUDGET_DEFAULTS;
   v.oneOf('kind', raw.kind, ['sliding_window', 'token_bucket']);
   v.func('now', raw.now);
+  v.instance('registry', raw.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
   if (raw.kind === 'token_bucket') {
     const o = v.object('', options, [...common, 'maxTokens', 'tokenRatio']);
     v.number('maxTokens', o.maxTokens, { above: 0, max: 1000 });

@@ -73,5 +73,8 @@ describe('traffic ramp', () => {
       /ramp\.kind must be one of "slow_start", "steps", got undefined/,
     );
     expect(problems({ kind: 'linear' })).toMatch(/ramp\.kind must be one of/);
+    // issue 8 §2.6: a ramp that is not an object was reported as a missing kind
+    expect(problems(null)).toBe('Invalid options for x: ramp must be an object, got null');
+    expect(problems('slow_start')).toBe('Invalid options for x: ramp must be an object, got "slow_start"');
   });
 });

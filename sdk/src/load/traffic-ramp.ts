@@ -50,11 +50,12 @@ export interface Ramp {
 /** Validates ramp options into `v`. */
 export function checkRampOptions(v: OptionsValidator, path: string, options: unknown): void {
   if (options === undefined) return;
-  const kind = (options as { kind?: unknown } | null)?.kind;
-  if (!v.oneOf(`${path}.kind`, kind, ['slow_start', 'steps']) || kind === undefined) {
-    if (kind === undefined) v.fail(`${path}.kind`, 'one of "slow_start", "steps"', kind, true);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    v.fail(path, 'an object', options, true);
     return;
   }
+  const kind = (options as { kind?: unknown }).kind;
+  if (!v.oneOf(`${path}.kind`, kind, ['slow_start', 'steps'], { required: true })) return;
   if (kind === 'slow_start') {
     const o = v.object(path, options, ['kind', 'windowMs', 'aggression', 'minWeightPercent']);
     v.delay(`${path}.windowMs`, o.windowMs, { above: 0 });

@@ -293,9 +293,7 @@ describe('createPolicy behaviour', () => {
     expect(() => createPolicy('has space')).toThrow(
       'Invalid options for createPolicy("has space"): name must be a string of 1-64 characters from [A-Za-z0-9_.:-], got "has space"',
     );
-    expect(() => createPolicy('p', { retries: 3 } as never)).toThrow(
-      /options\.retries is not a known option/,
-    );
+    expect(() => createPolicy('p', { retries: 3 } as never)).toThrow(/: retries is not a known option/);
     const shared = createCircuitBreaker('shared.cb', { registry: null });
     expect(() => createPolicy('p', { registry: null, circuitBreaker: shared })).not.toThrow();
     shared.dispose();

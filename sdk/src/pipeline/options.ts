@@ -1,5 +1,5 @@
 import type { Classifier } from '../classify/types.js';
-import type { PolicyRegistry } from '../core/registry.js';
+import { PolicyRegistry } from '../core/registry.js';
 import { checkLoadPolicyOptions, LOAD_POLICY_KEYS, type LoadPolicyOptions } from '../load/pipeline-stages.js';
 import { type BulkheadOptions, checkBulkheadOptions } from '../policies/bulkhead.js';
 import { CircuitBreaker } from '../policies/circuit-breaker.js';
@@ -46,7 +46,8 @@ export interface ResolvedPolicyOptions<F> extends PolicyOptions<F> {
   readonly retryConfig: RetryConfig | undefined;
 }
 
-const KEYS = [
+/** Option keys of {@link PolicyOptions}. */
+export const POLICY_KEYS = [
   'classifier',
   'retry',
   'circuitBreaker',
@@ -59,21 +60,41 @@ const KEYS = [
   ...LOAD_POLICY_KEYS,
 ] as const;
 
-/** Validates `createPolicy` arguments, reporting every problem in one `RangeError`/`TypeError`. */
-export function resolvePolicyOptions<F>(name: unknown, options: unknown): ResolvedPolicyOptions<F> {
-  const v = OptionsValidator.forNamed('createPolicy', name);
-  const o = v.object('options', options, KEYS);
+/**
+ * Validates policy options into `v` (use `v.at(path)` for options nested in another factory's), accepting only
+ * the `keys` given (the agent's helper policies leave out `registry` and `classifier`). Returns them with the
+ * retry settings resolved and an inline breaker's settings complete.
+ */
+export function checkPolicyOptions<F>(
+  v: OptionsValidator,
+  options: unknown,
+  keys: readonly string[] = POLICY_KEYS,
+): ResolvedPolicyOptions<F> {
+  const o = v.object('', options, keys);
   v.func('classifier', o.classifier);
+  v.instance('registry', o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
   v.oneOf('attemptSpans', o.attemptSpans, ['retries', 'always']);
   const retryConfig = o.retry === undefined ? undefined : resolveRetryOptions(v, 'retry', o.retry);
-  if (o.circuitBreaker !== undefined && !(o.circuitBreaker instanceof CircuitBreaker)) {
-    checkCircuitBreakerOptions(v, 'circuitBreaker', o.circuitBreaker);
+  let circuitBreaker = o.circuitBreaker as PolicyOptions['circuitBreaker'];
+  if (circuitBreaker !== undefined && !(circuitBreaker instanceof CircuitBreaker)) {
+    circuitBreaker = checkCircuitBreakerOptions(v, 'circuitBreaker', circuitBreaker);
   }
   v.delay('attemptTimeoutMs', o.attemptTimeoutMs, { above: 0 });
   v.delay('totalTimeoutMs', o.totalTimeoutMs, { above: 0 });
   if (o.bulkhead !== undefined) checkBulkheadOptions(v, 'bulkhead', o.bulkhead);
   if (o.fallback !== undefined) checkFallbackOptions(v, 'fallback', o.fallback);
   checkLoadPolicyOptions(v, o);
+  return {
+    ...(o as PolicyOptions<F>),
+    ...(circuitBreaker === undefined ? {} : { circuitBreaker }),
+    retryConfig,
+  };
+}
+
+/** Validates `createPolicy` arguments, reporting every problem in one `RangeError`/`TypeError`. */
+export function resolvePolicyOptions<F>(name: unknown, options: unknown): ResolvedPolicyOptions<F> {
+  const v = OptionsValidator.forNamed('createPolicy', name);
+  const resolved = checkPolicyOptions<F>(v, options);
   v.done();
-  return { ...(o as PolicyOptions<F>), retryConfig };
+  return resolved;
 }

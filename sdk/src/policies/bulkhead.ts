@@ -17,8 +17,7 @@ export interface BulkheadOptions {
 /** Validates bulkhead options into `v`. */
 export function checkBulkheadOptions(v: OptionsValidator, path: string, options: unknown): BulkheadOptions {
   const o = v.object(path, options, ['maxConcurrent', 'maxQueue']);
-  if (o.maxConcurrent === undefined) v.fail(`${path}.maxConcurrent`, 'an integer >= 1', undefined, true);
-  v.number(`${path}.maxConcurrent`, o.maxConcurrent, { min: 1, integer: true });
+  v.number(`${path}.maxConcurrent`, o.maxConcurrent, { min: 1, integer: true, required: true });
   v.number(`${path}.maxQueue`, o.maxQueue, { min: 0, integer: true, allowInfinity: true });
   return o as unknown as BulkheadOptions;
 }

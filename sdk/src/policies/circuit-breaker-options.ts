@@ -9,23 +9,31 @@ import {
   SamplingBreaker,
 } from 'cockatiel';
 import type { Classifier } from '../classify/types.js';
+import { PolicyRegistry } from '../core/registry.js';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
 import type { OptionsValidator } from '../util/validate.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import type { SavedCircuitState } from './circuit-state.js';
+import type { HalfOpenSampling, SavedCircuitState } from './circuit-state.js';
+import { checkSavedState } from './circuit-state-options.js';
 
-/** Which failures open the circuit. */
+/** Which failures open the circuit. `kind` is required: the other fields depend on it. */
 export type BreakerSpec =
-  /** Opens after `threshold` consecutive failures. */
+  /** Opens after `threshold` consecutive failures (@default 5). */
   | { readonly kind: 'consecutive'; readonly threshold?: number }
-  /** Opens when more than `threshold` (0..1) of the last `size` calls failed, once `minimumCalls` were seen. */
+  /**
+   * Opens when more than `threshold` (0..1) of the last `size` calls (1..100000, one slot each) failed, once
+   * `minimumCalls` (@default size) were seen.
+   */
   | {
       readonly kind: 'count';
       readonly threshold: number;
       readonly size: number;
       readonly minimumCalls?: number;
     }
-  /** Opens when more than `threshold` (0..1) of calls in the last `durationMs` failed, above `minimumRps`. */
+  /**
+   * Opens when more than `threshold` (0..1) of calls in the last `durationMs` (at most one hour: one window per
+   * second) failed, above `minimumRps` (@default cockatiel's, 5 / threshold per second).
+   */
   | {
       readonly kind: 'sampling';
       readonly threshold: number;
@@ -33,10 +41,18 @@ export type BreakerSpec =
       readonly minimumRps?: number;
     };
 
-/** Exponentially growing wait in the open state: initial × multiplier^(consecutive opens − 1), capped. */
+/**
+ * Exponentially growing wait in the open state: initial × multiplier^(consecutive opens − 1), capped. Missing
+ * fields take {@link CIRCUIT_BREAKER_DEFAULTS}`.halfOpenBackoff`.
+ */
 export interface HalfOpenBackoff {
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
+  /** Wait after the first opening, in ms. @default 30000 */
+  readonly initialDelayMs?: number;
+  /**
+   * Cap of the wait, in ms, at least `initialDelayMs`. @default max(300000, initialDelayMs) (as Envoy's outlier
+   * detection caps its ejection time: 5 min or the base time, whichever is larger)
+   */
+  readonly maxDelayMs?: number;
   /** @default 2 */
   readonly multiplier?: number;
 }
@@ -47,8 +63,11 @@ export interface CircuitBreakerOptions {
   readonly breaker?: BreakerSpec | IBreaker;
   /** How long the circuit stays open before a probe: fixed ms or a backoff. @default 30000 */
   readonly halfOpenAfterMs?: number | HalfOpenBackoff;
-  /** Probes needed in half-open and the failure share that reopens (cockatiel 4). @default { calls: 1, threshold: 0 } */
-  readonly halfOpenSampling?: { readonly calls: number; readonly threshold: number };
+  /**
+   * Probes needed in half-open (`calls`) and the failure share of them that reopens (`threshold`, cockatiel 4);
+   * a missing field takes its default. @default { calls: 1, threshold: 0 }
+   */
+  readonly halfOpenSampling?: HalfOpenSampling;
   /**
    * Error categories that count as failures. Others (cancelled, validation, not_found, content_filtered,
    * context_length_exceeded, circuit_open, rejected, programming) neither trip nor heal the circuit.
@@ -81,79 +100,56 @@ export const DEFAULT_FAILURE_CATEGORIES: readonly ErrorCategory[] = Object.freez
   'unknown',
 ]);
 
-/** Defaults of {@link CircuitBreakerOptions}. */
+/** Defaults of {@link CircuitBreakerOptions}, and of the fields a partial sub-object leaves out. */
 export const CIRCUIT_BREAKER_DEFAULTS = Object.freeze({
   breaker: Object.freeze({ kind: 'consecutive', threshold: 5 }) as BreakerSpec,
   halfOpenAfterMs: 30_000,
+  /** A `halfOpenAfterMs` backoff's missing fields (`maxDelayMs`: at least the `initialDelayMs` given). */
+  halfOpenBackoff: Object.freeze({ initialDelayMs: 30_000, maxDelayMs: 300_000, multiplier: 2 }),
+  halfOpenSampling: Object.freeze({ calls: 1, threshold: 0 }) as HalfOpenSampling,
 });
+
+const CONSECUTIVE_THRESHOLD = (CIRCUIT_BREAKER_DEFAULTS.breaker as { threshold: number }).threshold;
+const KINDS = ['consecutive', 'count', 'sampling'] as const;
+/** Largest `size` of a count breaker: it keeps one slot per call. */
+const MAX_COUNT_SIZE = 100_000;
+/** Longest `durationMs` of a sampling breaker: it keeps one window per second. */
+const MAX_SAMPLING_MS = 3_600_000;
 
 const isBreaker = (value: unknown): value is IBreaker =>
   typeof value === 'object' && value !== null && typeof (value as IBreaker).failure === 'function';
 
-/** Validates circuit-breaker options into `v`. */
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const KEYS = [
+  'breaker',
+  'halfOpenAfterMs',
+  'halfOpenSampling',
+  'failureCategories',
+  'initialState',
+  'classifier',
+  'parent',
+  'isolateChildren',
+];
+
+/**
+ * Validates circuit-breaker options into `v` (`shared`: those of `createCircuitBreaker`, which also take
+ * `registry`) and returns them with every sub-object complete: a breaker spec, half-open backoff or half-open
+ * sampling takes the defaults of the fields it leaves out.
+ */
 export function checkCircuitBreakerOptions(
   v: OptionsValidator,
   path: string,
   options: unknown,
-): CircuitBreakerOptions {
-  const o = v.object(path, options, [
-    'breaker',
-    'halfOpenAfterMs',
-    'halfOpenSampling',
-    'failureCategories',
-    'initialState',
-    'classifier',
-    'parent',
-    'isolateChildren',
-  ]);
-  const b = o.breaker;
-  if (b !== undefined && !isBreaker(b)) {
-    const spec = b as Record<string, unknown>;
-    if (v.oneOf(`${path}.breaker.kind`, spec.kind, ['consecutive', 'count', 'sampling'])) {
-      const p = `${path}.breaker`;
-      if (spec.kind === 'consecutive') {
-        v.object(p, spec, ['kind', 'threshold']);
-        v.number(`${p}.threshold`, spec.threshold, { min: 1, integer: true });
-      } else {
-        v.object(
-          p,
-          spec,
-          spec.kind === 'count'
-            ? ['kind', 'threshold', 'size', 'minimumCalls']
-            : ['kind', 'threshold', 'durationMs', 'minimumRps'],
-        );
-        v.number(`${p}.threshold`, spec.threshold ?? Number.NaN, { above: 0, below: 1 });
-        if (spec.kind === 'count') {
-          v.number(`${p}.size`, spec.size ?? Number.NaN, { min: 1, integer: true });
-          v.number(`${p}.minimumCalls`, spec.minimumCalls, {
-            min: 1,
-            max: Number(spec.size) || 1,
-            integer: true,
-          });
-        } else {
-          v.delay(`${p}.durationMs`, spec.durationMs ?? Number.NaN, { above: 0 });
-          v.number(`${p}.minimumRps`, spec.minimumRps, { above: 0 });
-        }
-      }
-    }
-  }
-  const h = o.halfOpenAfterMs;
-  if (typeof h === 'object' && h !== null) {
-    const backoff = v.object(`${path}.halfOpenAfterMs`, h, ['initialDelayMs', 'maxDelayMs', 'multiplier']);
-    v.delay(`${path}.halfOpenAfterMs.initialDelayMs`, backoff.initialDelayMs ?? Number.NaN);
-    v.delay(`${path}.halfOpenAfterMs.maxDelayMs`, backoff.maxDelayMs ?? Number.NaN, {
-      min: Number(backoff.initialDelayMs) || 0,
-    });
-    v.number(`${path}.halfOpenAfterMs.multiplier`, backoff.multiplier, { min: 1 });
-  } else {
-    v.delay(`${path}.halfOpenAfterMs`, h);
-  }
-  const s = o.halfOpenSampling;
-  if (s !== undefined) {
-    const sampling = v.object(`${path}.halfOpenSampling`, s, ['calls', 'threshold']);
-    v.number(`${path}.halfOpenSampling.calls`, sampling.calls ?? Number.NaN, { min: 1, integer: true });
-    v.number(`${path}.halfOpenSampling.threshold`, sampling.threshold ?? Number.NaN, { min: 0, below: 1 });
-  }
+  shared = false,
+): CircuitBreakerOptions & { readonly registry?: PolicyRegistry | null } {
+  const o = v.object(path, options, shared ? [...KEYS, 'registry'] : KEYS);
+  if (shared)
+    v.instance(`${path}.registry`, o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
+  const breaker = checkBreaker(v, `${path}.breaker`, o.breaker);
+  const halfOpenAfterMs = checkHalfOpenAfter(v, `${path}.halfOpenAfterMs`, o.halfOpenAfterMs);
+  const halfOpenSampling = checkHalfOpenSampling(v, `${path}.halfOpenSampling`, o.halfOpenSampling);
   const categories = o.failureCategories;
   if (categories !== undefined) {
     if (!Array.isArray(categories))
@@ -163,7 +159,11 @@ export function checkCircuitBreakerOptions(
         v.oneOf(`${path}.failureCategories[${i}]`, c, ERROR_CATEGORIES);
     }
   }
-  if (o.initialState !== undefined) checkSavedState(v, `${path}.initialState`, o.initialState, o.breaker);
+  if (o.initialState !== undefined) {
+    const kind = isBreaker(breaker) ? undefined : breaker?.kind;
+    const template = kind === undefined ? undefined : createBreaker(breaker).state;
+    checkSavedState(v, `${path}.initialState`, o.initialState, kind, template);
+  }
   v.func(`${path}.classifier`, o.classifier);
   const parent = o.parent as { isolate?: unknown; onTransition?: unknown } | undefined;
   if (
@@ -173,65 +173,88 @@ export function checkCircuitBreakerOptions(
     v.fail(`${path}.parent`, 'a CircuitBreaker', parent, true);
   }
   v.boolean(`${path}.isolateChildren`, o.isolateChildren);
-  return o as CircuitBreakerOptions;
-}
-
-/** Whether `value` has the shape of `template`: same keys, same array lengths, same kinds of leaves. */
-function sameShape(template: unknown, value: unknown, depth = 0): boolean {
-  if (depth > 4) return false;
-  if (typeof template === 'number') return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-  if (template === null || typeof template === 'boolean') return value === null || typeof value === 'boolean';
-  if (Array.isArray(template)) {
-    return (
-      Array.isArray(value) &&
-      value.length === template.length &&
-      value.every((item, i) => sameShape(template[i], item, depth + 1))
-    );
-  }
-  if (typeof template !== 'object' || typeof value !== 'object' || value === null || Array.isArray(value))
-    return false;
-  const keys = Object.keys(template);
-  const record = value as Record<string, unknown>;
-  return (
-    Object.keys(record).length === keys.length &&
-    keys.every(
-      k =>
-        Object.hasOwn(record, k) && sameShape((template as Record<string, unknown>)[k], record[k], depth + 1),
-    )
-  );
+  return { ...o, breaker, halfOpenAfterMs, halfOpenSampling } as CircuitBreakerOptions;
 }
 
 /**
- * Validates a saved circuit state (from `toJSON()`) into `v`. It comes from storage, so nothing is trusted: the
- * saved state of a built-in breaker must have exactly the shape of that breaker's own state.
+ * Validates `breaker` and returns it complete (a cockatiel `IBreaker` as it is), or `undefined` when it is
+ * invalid. `kind` is required: the other fields depend on it, so nothing is guessed.
  */
-function checkSavedState(v: OptionsValidator, path: string, value: unknown, spec: unknown): void {
-  const o = v.object(path, value, ['state', 'openedAt', 'openings', 'breaker']);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
-  if (o.state === undefined) v.fail(`${path}.state`, 'one of "closed", "open"', undefined, true);
-  v.oneOf(`${path}.state`, o.state, ['closed', 'open']);
-  v.number(`${path}.openedAt`, o.openedAt, { min: 0 });
-  v.number(`${path}.openings`, o.openings, { min: 1, max: 1_000, integer: true });
-  if (o.breaker === undefined || isBreaker(spec)) return;
-  let template: unknown;
-  try {
-    template = createBreaker(spec as BreakerSpec | undefined).state;
-  } catch {
-    return; // the spec itself is invalid and reported as such
+function checkBreaker(v: OptionsValidator, p: string, value: unknown): BreakerSpec | IBreaker | undefined {
+  if (value === undefined) return CIRCUIT_BREAKER_DEFAULTS.breaker;
+  if (isBreaker(value)) return value;
+  if (!isRecord(value)) {
+    v.fail(p, 'a breaker spec ({ kind, … }) or a cockatiel IBreaker', value, true);
+    return undefined;
   }
-  const kind = (spec as BreakerSpec | undefined)?.kind ?? CIRCUIT_BREAKER_DEFAULTS.breaker.kind;
-  if (!sameShape(template, o.breaker)) {
-    v.fail(`${path}.breaker`, `the state of this ${kind} breaker (from toJSON())`, o.breaker, true);
+  if (!v.oneOf(`${p}.kind`, value.kind, KINDS, { required: true })) return undefined;
+  const threshold = { above: 0, below: 1, required: true };
+  if (value.kind === 'consecutive') {
+    v.object(p, value, ['kind', 'threshold']);
+    if (!v.number(`${p}.threshold`, value.threshold, { min: 1, integer: true })) return undefined;
+    return {
+      kind: 'consecutive',
+      threshold: (value.threshold as number | undefined) ?? CONSECUTIVE_THRESHOLD,
+    };
   }
+  if (value.kind === 'count') {
+    v.object(p, value, ['kind', 'threshold', 'size', 'minimumCalls']);
+    const size = value.size as number;
+    const ok = [
+      v.number(`${p}.threshold`, value.threshold, threshold),
+      v.number(`${p}.size`, size, { min: 1, max: MAX_COUNT_SIZE, integer: true, required: true }) &&
+        v.number(`${p}.minimumCalls`, value.minimumCalls, { min: 1, max: size, integer: true }),
+    ].every(Boolean);
+    const spec = value as unknown as BreakerSpec & { kind: 'count' };
+    return ok ? { ...spec, minimumCalls: spec.minimumCalls ?? size } : undefined;
+  }
+  v.object(p, value, ['kind', 'threshold', 'durationMs', 'minimumRps']);
+  const ok = [
+    v.number(`${p}.threshold`, value.threshold, threshold),
+    v.number(`${p}.durationMs`, value.durationMs, { above: 0, max: MAX_SAMPLING_MS, required: true }),
+    v.number(`${p}.minimumRps`, value.minimumRps, { above: 0 }),
+  ].every(Boolean);
+  return ok ? (value as unknown as BreakerSpec) : undefined;
 }
 
-/** Builds the cockatiel breaker for a spec. */
+/** Validates `halfOpenAfterMs` (a fixed wait or a backoff) and returns it complete. */
+function checkHalfOpenAfter(v: OptionsValidator, p: string, value: unknown): number | HalfOpenBackoff {
+  if (!isRecord(value)) {
+    v.delay(p, value);
+    return (value as number | undefined) ?? CIRCUIT_BREAKER_DEFAULTS.halfOpenAfterMs;
+  }
+  const d = CIRCUIT_BREAKER_DEFAULTS.halfOpenBackoff;
+  const b = v.object(p, value, ['initialDelayMs', 'maxDelayMs', 'multiplier']);
+  const initialOk = v.delay(`${p}.initialDelayMs`, b.initialDelayMs);
+  const initialDelayMs = initialOk ? ((b.initialDelayMs as number | undefined) ?? d.initialDelayMs) : 0;
+  v.delay(`${p}.maxDelayMs`, b.maxDelayMs, { min: initialDelayMs });
+  v.number(`${p}.multiplier`, b.multiplier, { min: 1 });
+  return {
+    initialDelayMs,
+    maxDelayMs: (b.maxDelayMs as number | undefined) ?? Math.max(d.maxDelayMs, initialDelayMs),
+    multiplier: (b.multiplier as number | undefined) ?? d.multiplier,
+  };
+}
+
+/** Validates `halfOpenSampling` and returns it complete. */
+function checkHalfOpenSampling(v: OptionsValidator, p: string, value: unknown): HalfOpenSampling {
+  const s = v.object(p, value, ['calls', 'threshold']);
+  v.number(`${p}.calls`, s.calls, { min: 1, integer: true });
+  v.number(`${p}.threshold`, s.threshold, { min: 0, below: 1 });
+  const d = CIRCUIT_BREAKER_DEFAULTS.halfOpenSampling;
+  return {
+    calls: (s.calls as number | undefined) ?? d.calls,
+    threshold: (s.threshold as number | undefined) ?? d.threshold,
+  };
+}
+
+/** Builds the cockatiel breaker for a complete (validated) spec. */
 export function createBreaker(spec: BreakerSpec | IBreaker | undefined): IBreaker {
   const s = spec ?? CIRCUIT_BREAKER_DEFAULTS.breaker;
   if (isBreaker(s)) return s;
   switch (s.kind) {
     case 'consecutive':
-      return new ConsecutiveBreaker(s.threshold ?? 5);
+      return new ConsecutiveBreaker(s.threshold ?? CONSECUTIVE_THRESHOLD);
     case 'count':
       return new CountBreaker({
         threshold: s.threshold,
@@ -247,14 +270,17 @@ export function createBreaker(spec: BreakerSpec | IBreaker | undefined): IBreake
   }
 }
 
-/** Builds cockatiel's half-open backoff factory for a setting. */
+/** Builds cockatiel's half-open backoff factory for a setting; a backoff's missing fields take the defaults. */
 export function createHalfOpenBackoff(
   setting: number | HalfOpenBackoff | undefined,
 ): IBackoffFactory<IHalfOpenAfterBackoffContext> {
   const h = setting ?? CIRCUIT_BREAKER_DEFAULTS.halfOpenAfterMs;
   if (typeof h === 'number') return new ConstantBackoff(h);
-  const multiplier = h.multiplier ?? 2;
+  const d = CIRCUIT_BREAKER_DEFAULTS.halfOpenBackoff;
+  const initial = h.initialDelayMs ?? d.initialDelayMs;
+  const max = h.maxDelayMs ?? Math.max(d.maxDelayMs, initial);
+  const multiplier = h.multiplier ?? d.multiplier;
   return new DelegateBackoff<IHalfOpenAfterBackoffContext>(ctx =>
-    Math.min(h.maxDelayMs, h.initialDelayMs * multiplier ** Math.max(0, ctx.attempt - 1)),
+    Math.min(max, initial * multiplier ** Math.max(0, ctx.attempt - 1)),
   );
 }

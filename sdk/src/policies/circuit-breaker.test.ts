@@ -187,7 +187,7 @@ describe('circuit breaker', () => {
     expect(() =>
       createCircuitBreaker('b', { breaker: { kind: 'count', threshold: 1.5, size: 0 }, halfOpenAfterMs: -1 }),
     ).toThrow(
-      'Invalid options for createCircuitBreaker("b"): options.breaker.threshold must be a number in (0, 1), got 1.5; options.breaker.size must be an integer >= 1, got 0; options.halfOpenAfterMs must be a number in [0, 2147483647], got -1',
+      'Invalid options for createCircuitBreaker("b"): options.breaker.threshold must be a number in (0, 1), got 1.5; options.breaker.size must be an integer in [1, 100000], got 0; options.halfOpenAfterMs must be a number in [0, 2147483647], got -1',
     );
     expect(() => createCircuitBreaker('b', { failureCategories: ['server_eror' as 'server_error'] })).toThrow(
       /options\.failureCategories\[0\] must be one of/,

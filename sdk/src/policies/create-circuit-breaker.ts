@@ -21,8 +21,7 @@ export function createCircuitBreaker(
   options: SharedCircuitBreakerOptions = {},
 ): CircuitBreaker {
   const v = OptionsValidator.forNamed('createCircuitBreaker', name);
-  const { registry, ...breakerOptions } = options;
-  checkCircuitBreakerOptions(v, 'options', breakerOptions);
+  const { registry, ...breakerOptions } = checkCircuitBreakerOptions(v, 'options', options, true);
   v.done();
   const target = registry === undefined ? defaultRegistry : registry;
   const breaker = new CircuitBreaker(

@@ -1,6 +1,15 @@
 import { POLICY_NAME_PATTERN } from '../semconv.js';
 import { MAX_TIMER_MS } from './timers.js';
 
+/**
+ * `defaults` overridden by the options that are set: an option given as `undefined` keeps its default (a plain
+ * spread would replace the default with `undefined`).
+ */
+export function withDefaults<D extends object, O extends object>(defaults: D, options: O | undefined): D & O {
+  const set = Object.entries(options ?? {}).filter(([, value]) => value !== undefined);
+  return { ...defaults, ...Object.fromEntries(set) } as D & O;
+}
+
 /** Renders a received value for an error message: `-1`, `NaN`, `"abc"`, `an object`, `undefined`. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string')
@@ -26,6 +35,8 @@ interface NumberConstraint {
   /** Must be an integer (Infinity allowed only with `allowInfinity`). */
   readonly integer?: boolean;
   readonly allowInfinity?: boolean;
+  /** The value must be given: `undefined` fails (reported as `got undefined`, a type problem). */
+  readonly required?: boolean;
 }
 
 function constraintText(c: NumberConstraint): string {
@@ -56,31 +67,52 @@ function constraintText(c: NumberConstraint): string {
  * v.done();
  */
 export class OptionsValidator {
-  private readonly problems: string[] = [];
-  private typeProblem = false;
+  /** Problems found so far; shared with the validators made by {@link at}. */
+  private found: { readonly problems: string[]; typeProblem: boolean } = {
+    problems: [],
+    typeProblem: false,
+  };
+  /** Path every option path is under (`''` for the factory's own options). */
+  private prefix = '';
 
   /** @param subject What is being configured, used as the message prefix. */
   constructor(private readonly subject: string) {}
+
+  /**
+   * A validator for the options under `path` (e.g. `tools` of `createAgent`) that records into this one: its
+   * paths are reported under `path`, and its own options object (path `''`) as `path` itself.
+   */
+  at(path: string): OptionsValidator {
+    const nested = new OptionsValidator(this.subject);
+    nested.found = this.found;
+    nested.prefix = this.full(path);
+    return nested;
+  }
+
+  private full(path: string): string {
+    if (this.prefix === '') return path;
+    return path === '' ? this.prefix : `${this.prefix}.${path}`;
+  }
 
   /**
    * A validator for a factory that takes a user-supplied name first, e.g. `createPolicy("llm")`, with that name
    * already checked against {@link POLICY_NAME_PATTERN} (as option `name`).
    */
   static forNamed(factory: string, name: unknown): OptionsValidator {
-    const v = new OptionsValidator(`${factory}(${typeof name === 'string' ? JSON.stringify(name) : '…'})`);
+    const v = new OptionsValidator(`${factory}(${typeof name === 'string' ? describeValue(name) : '…'})`);
     v.name('name', name);
     return v;
   }
 
   /** Records a problem directly. */
   fail(path: string, constraint: string, value: unknown, isTypeProblem = false): void {
-    this.problems.push(`${path} must be ${constraint}, got ${describeValue(value)}`);
-    if (isTypeProblem) this.typeProblem = true;
+    this.found.problems.push(`${this.full(path)} must be ${constraint}, got ${describeValue(value)}`);
+    if (isTypeProblem) this.found.typeProblem = true;
   }
 
-  /** Checks an optional number; `undefined` passes. Returns whether it is valid. */
+  /** Checks a number; `undefined` passes unless `c.required`. Returns whether it is valid. */
   number(path: string, value: unknown, c: NumberConstraint = {}): boolean {
-    if (value === undefined) return true;
+    if (value === undefined && c.required !== true) return true;
     if (typeof value !== 'number') {
       this.fail(path, constraintText(c), value, true);
       return false;
@@ -102,9 +134,13 @@ export class OptionsValidator {
    * Checks an optional delay or duration in milliseconds: a number `>= 0` (or `> above`) and at most
    * {@link MAX_TIMER_MS}, the largest delay a timer honours (a larger one fires after ~1 ms in Node).
    */
-  delay(path: string, value: unknown, c: { readonly min?: number; readonly above?: number } = {}): boolean {
+  delay(
+    path: string,
+    value: unknown,
+    c: { readonly min?: number; readonly above?: number; readonly required?: boolean } = {},
+  ): boolean {
     const lower = c.above === undefined ? { min: c.min ?? 0 } : { above: c.above };
-    return this.number(path, value, { ...lower, max: MAX_TIMER_MS });
+    return this.number(path, value, { ...lower, max: MAX_TIMER_MS, required: c.required ?? false });
   }
 
   /** Checks an optional boolean. */
@@ -121,10 +157,31 @@ export class OptionsValidator {
     return false;
   }
 
-  /** Checks that an optional value is one of a closed set. */
-  oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[]): value is T | undefined {
+  /**
+   * Checks an optional instance of `type`, described as `label` (e.g. `a PolicyRegistry`); with `nullable`,
+   * `null` passes too (and the constraint reads `<label> or null`).
+   */
+  instance(
+    path: string,
+    value: unknown,
+    type: abstract new (...args: never[]) => unknown,
+    label: string,
+    { nullable = false }: { readonly nullable?: boolean } = {},
+  ): boolean {
+    if (value === undefined || value instanceof type || (nullable && value === null)) return true;
+    this.fail(path, nullable ? `${label} or null` : label, value, true);
+    return false;
+  }
+
+  /** Checks that a value is one of a closed set; `undefined` passes unless `required`. */
+  oneOf<T extends string>(
+    path: string,
+    value: unknown,
+    allowed: readonly T[],
+    { required = false }: { readonly required?: boolean } = {},
+  ): value is T | undefined {
     if (
-      value === undefined ||
+      (value === undefined && !required) ||
       (typeof value === 'string' && (allowed as readonly string[]).includes(value))
     ) {
       return true;
@@ -147,18 +204,20 @@ export class OptionsValidator {
 
   /**
    * Checks that `value` is a plain object (or undefined) without keys outside `known`. Returns the object
-   * (or an empty one) so callers can go on checking fields.
+   * (or an empty one) so callers can go on checking fields. The path `''` is the factory's options object,
+   * reported as `options`.
    */
   object(path: string, value: unknown, known: readonly string[]): Record<string, unknown> {
     if (value === undefined) return {};
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.fail(path, 'an object', value, true);
+      this.fail(this.full(path) === '' ? 'options' : path, 'an object', value, true);
       return {};
     }
+    const under = this.full(path);
     for (const key of Object.keys(value)) {
       if (!known.includes(key)) {
-        this.problems.push(
-          `${path ? `${path}.` : ''}${key} is not a known option (known: ${known.join(', ')})`,
+        this.found.problems.push(
+          `${under ? `${under}.` : ''}${key} is not a known option (known: ${known.join(', ')})`,
         );
       }
     }
@@ -167,13 +226,13 @@ export class OptionsValidator {
 
   /** True when nothing failed so far. */
   get ok(): boolean {
-    return this.problems.length === 0;
+    return this.found.problems.length === 0;
   }
 
   /** Throws the collected problems, if any. */
   done(): void {
-    if (this.problems.length === 0) return;
-    const message = `Invalid options for ${this.subject}: ${this.problems.join('; ')}`;
-    throw this.typeProblem ? new TypeError(message) : new RangeError(message);
+    if (this.found.problems.length === 0) return;
+    const message = `Invalid options for ${this.subject}: ${this.found.problems.join('; ')}`;
+    throw this.found.typeProblem ? new TypeError(message) : new RangeError(message);
   }
 }
