@@ -1,11 +1,12 @@
 import type { ClassifiedError, Classifier } from '../classify/types.js';
-import type { PolicyRegistry } from '../core/registry.js';
-import type { PolicyOptions } from '../pipeline/options.js';
+import { PolicyRegistry } from '../core/registry.js';
+import { checkPolicyOptions, POLICY_KEYS, type PolicyOptions } from '../pipeline/options.js';
 import { hasCacheFallback } from '../policies/fallback.js';
-import type { RetryOptions } from '../policies/retry-options.js';
+import { type RetryOptions, resolveRetryOptions } from '../policies/retry-options.js';
 import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_PROVIDER_NAME,
+  agentPolicyName,
   ERROR_CATEGORIES,
   type ErrorCategory,
 } from '../semconv.js';
@@ -14,7 +15,12 @@ import { OptionsValidator } from '../util/validate.js';
 /** Policy options the agent helpers accept for runs, tools and models (the agent sets name, registry, classifier). */
 export type HelperPolicyOptions = Omit<PolicyOptions<unknown>, 'registry' | 'classifier'>;
 
-/** Run-level retry: restart a whole run (with a fresh run id) when it fails transiently. */
+/**
+ * Run-level retry: restart a whole run (with a fresh run id) when it fails transiently. `retryOn` replaces the
+ * classifier's retryability (so `categories` take no `retryable`); `shouldRetry` has the final say after it, as in
+ * `createPolicy`. A run whose `beforeRetry` failed is never restarted. Progress goes to `agent.run`'s
+ * `onRetrying`, not to an `onRetry` here.
+ */
 export interface RunRetryOptions extends Omit<RetryOptions, 'onRetry'> {
   /** Categories that restart a run. @default ['timeout', 'rate_limited', 'overloaded', 'server_error', 'network'] */
   readonly retryOn?: readonly ErrorCategory[];
@@ -42,8 +48,8 @@ export interface AgentOptions {
 export interface RunRetrying {
   /** Number of the retry about to run (1 = first retry). */
   readonly attempt: number;
-  /** Retries allowed for this failure. */
-  readonly maxAttempts: number;
+  /** Retries allowed for this failure (retries, not attempts: the run makes up to `maxRetries + 1`). */
+  readonly maxRetries: number;
   /** Wait before the retry, in ms. */
   readonly delayMs: number;
   /** The failure; `userMessage` is safe to show. */
@@ -94,43 +100,82 @@ export const RUN_RETRY_DEFAULTS = Object.freeze({
   ]) as readonly ErrorCategory[],
 } as const);
 
-/** Validates the agent-level options that are not policy options (those are validated by createPolicy). */
+const HELPER_KEYS = POLICY_KEYS.filter(key => key !== 'registry' && key !== 'classifier');
+const RUN_KEYS = HELPER_KEYS.filter(key => key !== 'retry' && key !== 'fallback');
+/** Longest agent name: its run policy is named `agent.<name>`, at most 64 characters. */
+const MAX_AGENT_NAME = 64 - agentPolicyName('').length;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Validates every option of {@link createAgent} at construction: the agent's own, run-level retry, and the policy
+ * options of runs, tools and models (as `createPolicy` would, under the paths `run`, `tools` and `models`).
+ */
 export function checkAgentOptions(name: unknown, options: unknown): void {
   const v = OptionsValidator.forNamed('createAgent', name);
-  const o = v.object('options', options, [
-    'provider',
-    'retry',
-    'run',
-    'tools',
-    'models',
-    'classifier',
-    'registry',
-  ]);
+  if (typeof name === 'string' && v.ok && name.length > MAX_AGENT_NAME) {
+    v.fail(
+      'name',
+      `a string of 1-${MAX_AGENT_NAME} characters from [A-Za-z0-9_.:-] (the run policy is named ${agentPolicyName('<name>')})`,
+      name,
+    );
+  }
+  const o = v.object('', options, ['provider', 'retry', 'run', 'tools', 'models', 'classifier', 'registry']);
   if (o.provider !== undefined && (typeof o.provider !== 'string' || o.provider === '')) {
     v.fail('provider', 'a non-empty string', o.provider, typeof o.provider !== 'string');
   }
   v.func('classifier', o.classifier);
-  const run = o.run as Record<string, unknown> | undefined;
-  if (typeof run === 'object' && run !== null) {
-    if (run.retry !== undefined)
-      v.fail('run.retry', 'absent (run-level retry is options.retry)', run.retry, true);
-    if (run.fallback !== undefined) {
-      v.fail(
-        'run.fallback',
-        `absent (runs have no fallback${hasCacheFallback(run.fallback) ? '; a cache fallback needs a cacheKey, which runs are never executed with' : ''})`,
-        run.fallback,
-        true,
-      );
+  v.instance('registry', o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
+  checkRunRetry(v, o.retry);
+  checkPolicyOptions(v.at('run'), isRecord(o.run) ? checkRunOnly(v, o.run) : o.run, RUN_KEYS);
+  checkPolicyOptions(v.at('tools'), o.tools, HELPER_KEYS);
+  checkPolicyOptions(v.at('models'), o.models, HELPER_KEYS);
+  v.done();
+}
+
+/** Refuses the run options that runs cannot have; returns the others, to be checked as policy options. */
+function checkRunOnly(v: OptionsValidator, run: Record<string, unknown>): Record<string, unknown> {
+  const { retry, fallback, ...others } = run;
+  if (retry !== undefined) v.fail('run.retry', 'absent (run-level retry is options.retry)', retry, true);
+  if (fallback !== undefined) {
+    v.fail(
+      'run.fallback',
+      `absent (runs have no fallback${hasCacheFallback(fallback) ? '; a cache fallback needs a cacheKey, which runs are never executed with' : ''})`,
+      fallback,
+      true,
+    );
+  }
+  return others;
+}
+
+/** Validates run-level retry: retry options, `retryOn`, and nothing the agent would silently override. */
+function checkRunRetry(v: OptionsValidator, retry: unknown): void {
+  if (retry === undefined || retry === false) return;
+  if (!isRecord(retry)) {
+    v.fail('retry', 'an object or false', retry, true);
+    return;
+  }
+  const { retryOn, ...options } = retry;
+  if (retryOn !== undefined && !Array.isArray(retryOn))
+    v.fail('retry.retryOn', 'an array of error categories', retryOn, true);
+  if (Array.isArray(retryOn))
+    for (const [i, c] of retryOn.entries()) v.oneOf(`retry.retryOn[${i}]`, c, ERROR_CATEGORIES);
+  if (options.onRetry !== undefined)
+    v.fail('retry.onRetry', 'absent (pass onRetrying to agent.run)', options.onRetry, true);
+  if (isRecord(options.categories)) {
+    for (const [category, value] of Object.entries(options.categories)) {
+      if (isRecord(value) && value.retryable !== undefined) {
+        v.fail(
+          `retry.categories.${category}.retryable`,
+          'absent (list the category in retry.retryOn)',
+          value.retryable,
+          true,
+        );
+      }
     }
   }
-  if (o.retry !== undefined && o.retry !== false) {
-    const retryOn = (o.retry as Record<string, unknown>).retryOn;
-    if (retryOn !== undefined && !Array.isArray(retryOn))
-      v.fail('retry.retryOn', 'an array of error categories', retryOn, true);
-    if (Array.isArray(retryOn))
-      for (const [i, c] of retryOn.entries()) v.oneOf(`retry.retryOn[${i}]`, c, ERROR_CATEGORIES);
-  }
-  v.done();
+  resolveRetryOptions(v, 'retry', options);
 }
 
 /** Validates per-run options. */

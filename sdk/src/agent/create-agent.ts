@@ -31,7 +31,8 @@ import {
   toolPolicyName,
 } from '../semconv.js';
 import { linkAbort } from '../util/abort.js';
-import { safely } from '../util/safely.js';
+import { safely, safelyGet } from '../util/safely.js';
+import { withDefaults } from '../util/validate.js';
 import {
   type AgentOptions,
   checkAgentOptions,
@@ -40,6 +41,7 @@ import {
   RUN_RETRY_DEFAULTS,
   type RunOptions,
   type RunRetrying,
+  type RunRetryOptions,
 } from './agent-options.js';
 import { type AgentCalls, AgentRun, type ModelCallOptions, type ToolCallOptions } from './agent-run.js';
 import { policySafe, responseAttributes } from './genai-attributes.js';
@@ -70,21 +72,14 @@ export class Agent implements AgentCalls, IDisposable {
     checkAgentOptions(name, options);
     this.name = name;
     this.classifier = options.classifier ?? classifyError;
-    const retry = options.retry === false ? undefined : { ...RUN_RETRY_DEFAULTS, ...options.retry };
-    const retryOn = new Set(retry?.retryOn ?? []);
+    const retry = options.retry === false ? undefined : withDefaults(RUN_RETRY_DEFAULTS, options.retry);
     this.runPolicy = createPolicy(agentPolicyName(name), {
       ...options.run,
       classifier: this.classifier,
       ...(options.registry === undefined ? {} : { registry: options.registry }),
       ...(retry === undefined
         ? {}
-        : {
-            retry: {
-              ...stripRetryOn(retry),
-              shouldRetry: (error: ClassifiedError) =>
-                !RunRetryAbortedError.isInstance(error.cause) && retryOn.has(error.category),
-            },
-          }),
+        : { retry: { ...stripRetryOn(retry), shouldRetry: runShouldRetry(retry) } }),
     });
   }
 
@@ -255,8 +250,23 @@ function stripRetryOn<T extends { retryOn?: unknown }>(retry: T): Omit<T, 'retry
   return rest;
 }
 
+/**
+ * Whether a failed run restarts: `retryOn` decides, then the user's `shouldRetry` has the final say (a throw is
+ * reported and leaves `retryOn`'s answer), as in `createPolicy`. A run aborted by `beforeRetry` never restarts.
+ */
+function runShouldRetry(retry: RunRetryOptions): (error: ClassifiedError, attempt: number) => boolean {
+  const retryOn = new Set(retry.retryOn ?? []);
+  const { shouldRetry } = retry;
+  return (error, attempt) => {
+    if (RunRetryAbortedError.isInstance(error.cause)) return false;
+    const listed = retryOn.has(error.category);
+    if (shouldRetry === undefined) return listed;
+    return safelyGet('agent retry.shouldRetry hook', () => shouldRetry(error, attempt), listed);
+  };
+}
+
 function retryingOf(info: RetryInfo): Omit<RunRetrying, 'failedRunId'> {
-  return { attempt: info.attempt, maxAttempts: info.maxRetries, delayMs: info.delayMs, error: info.error };
+  return { attempt: info.attempt, maxRetries: info.maxRetries, delayMs: info.delayMs, error: info.error };
 }
 
 /**
@@ -267,7 +277,7 @@ function retryingOf(info: RetryInfo): Omit<RunRetrying, 'failedRunId'> {
  * const answer = await agent.run(async run => {
  *   const docs = await run.tool('search', ({ signal }) => search(question, { signal }));
  *   return run.model('gpt-4o-mini', ({ signal }) => openai.chat.completions.create(body(docs), { signal }));
- * }, { threadId, onRetrying: e => ui.status(`${e.error.userMessage} Retry ${e.attempt} of ${e.maxAttempts}…`) });
+ * }, { threadId, onRetrying: e => ui.status(`${e.error.userMessage} Retry ${e.attempt} of ${e.maxRetries}…`) });
  */
 export function createAgent(name: string, options: AgentOptions = {}): Agent {
   return new Agent(name, options);

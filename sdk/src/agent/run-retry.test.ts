@@ -31,7 +31,8 @@ describe('run-level retry', () => {
     await expect(result).resolves.toBe('recovered');
     expect(new Set(runIds).size).toBe(2);
     expect(retrying).toEqual([
-      expect.objectContaining({ attempt: 1, maxAttempts: 5, delayMs: 2_000, failedRunId: runIds[0] }),
+      // issue 8 §2.7: the field counts retries, so it is called maxRetries (was maxAttempts)
+      expect.objectContaining({ attempt: 1, maxRetries: 5, delayMs: 2_000, failedRunId: runIds[0] }),
     ]);
     expect(retrying[0]?.error.userMessage).toMatch(/\w/);
     agent.dispose();
@@ -62,6 +63,81 @@ describe('run-level retry', () => {
     const fn = vi.fn(() => Promise.reject(httpError(400)));
     await expect(agent.run(fn)).rejects.toBeInstanceOf(NonRetryableError);
     expect(fn).toHaveBeenCalledTimes(1);
+    agent.dispose();
+  });
+
+  // Issue 8 §2.6: retry.shouldRetry was silently ignored (retryOn alone decided).
+  it('honours retry.shouldRetry: it has the final say after retryOn, as in createPolicy', async () => {
+    const seen: Array<[string, number]> = [];
+    const agent = createAgent('support', {
+      registry: null,
+      retry: {
+        maxRetries: 2,
+        initialDelayMs: 1,
+        shouldRetry: (error, attempt) => {
+          seen.push([error.category, attempt]);
+          return error.statusCode !== 504 && error.category !== 'rate_limited';
+        },
+      },
+    });
+    const count = async (status: number) => {
+      const fn = vi.fn(() => Promise.reject(httpError(status)));
+      const done = agent.run(fn).catch(() => undefined);
+      await vi.runAllTimersAsync();
+      await done;
+      return fn.mock.calls.length;
+    };
+    expect(await count(503)).toBe(3); // in retryOn, shouldRetry agrees
+    expect(await count(504)).toBe(1); // in retryOn, shouldRetry refuses
+    expect(await count(400)).toBe(3); // not in retryOn, shouldRetry insists
+    expect(seen.slice(0, 2)).toEqual([
+      ['server_error', 0],
+      ['server_error', 1],
+    ]);
+    agent.dispose();
+  });
+
+  it('falls back to retryOn when shouldRetry throws, and never retries a run aborted by beforeRetry', async () => {
+    const agent = createAgent('support', {
+      registry: null,
+      retry: {
+        maxRetries: 2,
+        initialDelayMs: 1,
+        shouldRetry: error => {
+          if (error.statusCode === 502) throw new Error('hook bug');
+          return true;
+        },
+      },
+    });
+    const fn = vi.fn(() => Promise.reject(httpError(502)));
+    const failed = agent.run(fn).catch(() => undefined);
+    await vi.runAllTimersAsync();
+    await failed;
+    expect(fn).toHaveBeenCalledTimes(3); // 502 is in retryOn
+
+    const aborted = vi.fn(() => Promise.reject(httpError(500)));
+    const stopped = agent
+      .run(aborted, {
+        beforeRetry: () => {
+          throw new Error('could not delete partial messages');
+        },
+      })
+      .catch(() => undefined);
+    await vi.runAllTimersAsync();
+    await stopped;
+    expect(aborted).toHaveBeenCalledTimes(1);
+    agent.dispose();
+  });
+
+  it('treats retry settings given as undefined as absent (the run defaults apply)', async () => {
+    const agent = createAgent('support', { registry: null, retry: { maxRetries: undefined } });
+    const limits: number[] = [];
+    const done = agent
+      .run(() => Promise.reject(httpError(503)), { onRetrying: e => limits.push(e.maxRetries) })
+      .catch(() => undefined);
+    await vi.runAllTimersAsync();
+    await done;
+    expect(limits).toEqual([5, 5, 5, 5, 5]);
     agent.dispose();
   });
 
