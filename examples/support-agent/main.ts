@@ -2,10 +2,8 @@
  * `npm run demo`: a customer-support agent under a scripted provider outage, with live progress, a summary, and
  * its telemetry on /metrics (and over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
-import { createMonitorHandler } from 'agent-resilience';
+import { type MonitorServer, startMonitorServer } from 'agent-resilience/monitor';
 import { startTelemetry } from 'agent-resilience/otel';
 import OpenAI from 'openai';
 import { type DemoSettings, HELP, parseSettings, UsageError } from './cli.js';
@@ -17,24 +15,21 @@ import { createSupportAgent } from './support-agent.js';
 import { SupportTools } from './tools.js';
 import { Workload } from './workload.js';
 
-async function listenMonitor(settings: DemoSettings): Promise<{ url: string; close(): Promise<void> }> {
+/** The monitoring API on a hardened server (timeouts, size limits, loopback unless a token is set). */
+async function listenMonitor(settings: DemoSettings): Promise<MonitorServer> {
   const token = process.env.AGENT_RESILIENCE_MONITOR_TOKEN;
-  const server = createServer(createMonitorHandler(token === undefined ? {} : { token }));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', error =>
-      reject(
-        (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
-          ? new UsageError(`--monitor-port ${settings.monitorPort} is already in use on ${settings.host}`)
-          : error,
-      ),
-    );
-    server.listen(settings.monitorPort, settings.host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${settings.host}:${port}`,
-    close: () => new Promise(resolve => server.close(() => resolve())),
-  };
+  try {
+    return await startMonitorServer({
+      host: settings.host,
+      port: settings.monitorPort,
+      ...(token === undefined ? {} : { token }),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+    throw cause?.code === 'EADDRINUSE'
+      ? new UsageError(`--monitor-port ${settings.monitorPort} is already in use on ${settings.host}`)
+      : error;
+  }
 }
 
 async function main(settings: DemoSettings): Promise<void> {

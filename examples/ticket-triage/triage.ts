@@ -1,10 +1,10 @@
+import { createPolicy } from 'agent-resilience';
 import {
   type BatchEvent,
   type BatchRunResult,
   createBatchRetryManager,
   createFileBatchStore,
-  createPolicy,
-} from 'agent-resilience';
+} from 'agent-resilience/batch';
 
 /** A support ticket to label. */
 export interface Ticket {

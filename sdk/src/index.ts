@@ -1,6 +1,9 @@
 /**
- * agent-resilience: resilience for AI-agent applications on cockatiel 4, reported through OpenTelemetry.
- * Named exports only; the OTel SDK bootstrap lives in the separate entry `agent-resilience/otel`.
+ * agent-resilience: resilience for AI-agent applications on cockatiel 4, reported through OpenTelemetry: policies,
+ * classification, load shedding and agents. Named exports only. The other entries: `agent-resilience/batch`
+ * (batch retry manager), `agent-resilience/monitor` (monitoring HTTP API), `agent-resilience/semconv` (the
+ * telemetry contract) and `agent-resilience/otel` (the OpenTelemetry SDK bootstrap). Strategies are built by their
+ * `create*` factories, which validate their options; their classes are exported as types only.
  */
 
 // Agents: runs, tool calls and model calls with GenAI spans
@@ -13,53 +16,9 @@ export {
   type RunRetrying,
   type RunRetryOptions,
 } from './agent/agent-options.js';
-export { AgentRun, type ModelCallOptions, type ToolCallOptions } from './agent/agent-run.js';
-export { Agent, createAgent } from './agent/create-agent.js';
+export type { AgentRun, ModelCallOptions, ToolCallOptions } from './agent/agent-run.js';
+export { type Agent, createAgent } from './agent/create-agent.js';
 export { RunRetryAbortedError } from './agent/run-retry-aborted-error.js';
-// Batch retry manager
-export {
-  type AuditLogContents,
-  BATCH_ID_PATTERN,
-  BATCH_RETRY_DEFAULTS,
-  BATCH_STATE_VERSION,
-  type BatchAttemptCheck,
-  type BatchAuditRecord,
-  type BatchBackoffOptions,
-  type BatchBreakerOptions,
-  BatchClosedError,
-  type BatchDecision,
-  type BatchEvent,
-  type BatchItemContext,
-  type BatchItemError,
-  type BatchItemFn,
-  BatchItemSettledError,
-  type BatchItemSnapshot,
-  type BatchItemState,
-  type BatchItemStatus,
-  BatchLockedError,
-  type BatchLockHolder,
-  BatchRetryManager,
-  type BatchRetryManagerOptions,
-  type BatchRunItemResult,
-  type BatchRunOptions,
-  type BatchRunResult,
-  type BatchSnapshot,
-  type BatchState,
-  BatchStateCorruptError,
-  type BatchStore,
-  BatchStoreError,
-  type BatchStoreEvent,
-  type BatchStoreOpenContext,
-  type BatchStoreSession,
-  createBatchRetryManager,
-  createFileBatchStore,
-  createMemoryBatchStore,
-  type FileBatchStoreOptions,
-  type FileBatchStorePaths,
-  fileBatchStorePaths,
-  type MemoryBatchStore,
-  readBatchAuditLog,
-} from './batch/index.js';
 // Error classification
 export {
   CATEGORY_DEFAULTS,
@@ -89,6 +48,7 @@ export type { ExecuteOptions } from './core/execute-options.js';
 export {
   defaultRegistry,
   PolicyRegistry,
+  type RegisteredCircuitBreaker,
   type RegistryKinds,
   type Snapshotting,
 } from './core/registry.js';
@@ -106,14 +66,14 @@ export { CircuitOpenError, ExecutionRejectedError, ResilienceTimeoutError } from
 // Load shedding and recovery
 export {
   ADAPTIVE_RATE_LIMITER_DEFAULTS,
-  AdaptiveRateLimiter,
+  type AdaptiveRateLimiter,
   type AdaptiveRateLimiterOptions,
   type AdaptiveRateLimiterSnapshot,
   createAdaptiveRateLimiter,
 } from './load/adaptive-rate-limiter.js';
 export {
   ADAPTIVE_RETRY_DEFAULTS,
-  AdaptiveRetryLimit,
+  type AdaptiveRetryLimit,
   type AdaptiveRetryOptions,
   type AdaptiveRetrySnapshot,
   createAdaptiveRetryLimit,
@@ -125,7 +85,7 @@ export {
   type ErrorPatternAction,
   type ErrorPatternEvent,
   type ErrorPatternRule,
-  ErrorPatternWatcher,
+  type ErrorPatternWatcher,
   type ErrorPatternWatcherOptions,
   isolateBreaker,
   watchErrorPatterns,
@@ -135,18 +95,18 @@ export { FEATURE_DEFAULTS, type FeatureOptions } from './load/feature-options.js
 export {
   createFeatureRegistry,
   type FeatureChange,
-  FeatureRegistry,
+  type FeatureRegistry,
   type FeatureRegistryOptions,
 } from './load/feature-registry.js';
 export type { HealthCheck, HealthCheckFailure } from './load/health-checker.js';
 export type { LoadPolicyOptions } from './load/pipeline-stages.js';
-export { createRateLimiter, RateLimiter, type RateLimiterSnapshot } from './load/rate-limiter.js';
+export { createRateLimiter, type RateLimiter, type RateLimiterSnapshot } from './load/rate-limiter.js';
 export {
   RATE_LIMITER_DEFAULTS,
   type RateLimiterOptions,
   type SharedRateLimiterOptions,
 } from './load/rate-limiter-options.js';
-export { RecoveryManager, type RecoverySnapshot, type RecoveryTransition } from './load/recovery-manager.js';
+export type { RecoveryManager, RecoverySnapshot, RecoveryTransition } from './load/recovery-manager.js';
 export {
   RECOVERY_DEFAULTS,
   type RecoveryOptions,
@@ -160,15 +120,12 @@ export {
   type TokenBucketBudgetOptions,
 } from './load/retry-budget-options.js';
 export { RAMP_DEFAULTS, type RampOptions, type SlowStartRamp, type StepRamp } from './load/traffic-ramp.js';
-// Monitoring HTTP API
-export { type HealthSummary, healthSummary } from './monitor/health.js';
-export { createMonitorHandler, type MonitorHandler, type MonitorOptions } from './monitor/monitor-handler.js';
 // Policies and the pipeline
 export { createPolicy, ResiliencePolicy } from './pipeline/create-policy.js';
 export type { PolicyOptions } from './pipeline/options.js';
 export type { Jitter } from './policies/backoff.js';
 export type { BulkheadOptions } from './policies/bulkhead.js';
-export { CircuitBreaker, type CircuitTransition } from './policies/circuit-breaker.js';
+export type { CircuitBreaker, CircuitTransition } from './policies/circuit-breaker.js';
 export {
   type BreakerSpec,
   CIRCUIT_BREAKER_DEFAULTS,
@@ -210,5 +167,3 @@ export type {
   Severity,
   Strategy,
 } from './semconv.js';
-// The telemetry contract
-export * as semconv from './semconv.js';

@@ -14,8 +14,8 @@ import {
   createRecoveryManager,
   createRetryBudget,
   ErrorAggregator,
-  semconv,
 } from '../index.js';
+import * as semconv from '../semconv.js';
 import { hangUntilAborted, httpError } from '../test-support/errors.js';
 import { TestTelemetry } from '../test-support/otel.js';
 
