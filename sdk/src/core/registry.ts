@@ -69,3 +69,33 @@ export class PolicyRegistry {
 
 /** The process-wide registry policies join unless given another (or `null`). */
 export const defaultRegistry = new PolicyRegistry();
+
+/**
+ * Registers `value` in `registry` (`undefined` means {@link defaultRegistry}, `null` none). Returns the function
+ * that unregisters it.
+ */
+export function joinRegistry<K extends keyof RegistryKinds>(
+  registry: PolicyRegistry | null | undefined,
+  kind: K,
+  value: RegistryKinds[K],
+): () => void {
+  const target = registry === undefined ? defaultRegistry : registry;
+  return target === null ? () => {} : target.register(kind, value);
+}
+
+/**
+ * Registers a standalone object built by a `create*` factory and unregisters it when it is disposed. When the
+ * registry refuses it (a duplicate name), the object is disposed (its gauges stop) before the error is rethrown.
+ */
+export function registerUntilDisposed<K extends keyof RegistryKinds>(
+  registry: PolicyRegistry | null | undefined,
+  kind: K,
+  value: RegistryKinds[K] & { onDispose(cleanup: () => void): void; dispose(): void },
+): void {
+  try {
+    value.onDispose(joinRegistry(registry, kind, value));
+  } catch (error) {
+    value.dispose();
+    throw error;
+  }
+}

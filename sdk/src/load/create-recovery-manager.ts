@@ -1,7 +1,7 @@
 import { classifyError } from '../classify/index.js';
 import { cachedClassifier } from '../core/cached-classifier.js';
+import { registerUntilDisposed } from '../core/registry.js';
 import { OptionsValidator } from '../util/validate.js';
-import { registerUntilDisposed } from './internal.js';
 import { RecoveryManager } from './recovery-manager.js';
 import { checkRecoveryOptions, type SharedRecoveryOptions } from './recovery-options.js';
 

@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import { EventEmitter } from 'cockatiel';
 import { classifyError } from '../classify/index.js';
 import type { Classifier } from '../classify/types.js';
-import { PolicyRegistry } from '../core/registry.js';
+import { joinRegistry, PolicyRegistry } from '../core/registry.js';
 import {
   ATTR_RESILIENCE_FEATURE,
   ATTR_RESILIENCE_FEATURE_REASON,
@@ -16,7 +16,7 @@ import { safely } from '../util/safely.js';
 import { OptionsValidator } from '../util/validate.js';
 import { Feature, type FeatureCallOptions, type FeatureOptions } from './feature.js';
 import { checkFeatureOptions } from './feature-options.js';
-import { type Clock, joinRegistry, monotonicNow, registerGauges } from './internal.js';
+import { type Clock, monotonicNow, registerGauges } from './internal.js';
 
 /** A feature was disabled or enabled again. */
 export interface FeatureChange {

@@ -1,4 +1,3 @@
-import { defaultRegistry, type PolicyRegistry, type RegistryKinds } from '../core/registry.js';
 import { type GaugeSource, registerGaugeSource } from '../telemetry/gauge-sources.js';
 import { currentTelemetry } from '../telemetry/telemetry.js';
 
@@ -11,36 +10,6 @@ export const monotonicNow: Clock = () => performance.now();
 /** Lets a timer not keep the process alive. */
 export function unrefTimer(timer: unknown): void {
   (timer as { unref?: () => void } | undefined)?.unref?.();
-}
-
-/**
- * Registers `value` in `registry` (`undefined` means {@link defaultRegistry}, `null` none). Returns the function
- * that unregisters it.
- */
-export function joinRegistry<K extends keyof RegistryKinds>(
-  registry: PolicyRegistry | null | undefined,
-  kind: K,
-  value: RegistryKinds[K],
-): () => void {
-  const target = registry === undefined ? defaultRegistry : registry;
-  return target === null ? () => {} : target.register(kind, value);
-}
-
-/**
- * Registers a standalone object built by a `create*` factory and unregisters it when it is disposed. When the
- * registry refuses it (a duplicate name), the object is disposed (its gauges stop) before the error is rethrown.
- */
-export function registerUntilDisposed<K extends keyof RegistryKinds>(
-  registry: PolicyRegistry | null | undefined,
-  kind: K,
-  value: RegistryKinds[K] & { onDispose(cleanup: () => void): void; dispose(): void },
-): void {
-  try {
-    value.onDispose(joinRegistry(registry, kind, value));
-  } catch (error) {
-    value.dispose();
-    throw error;
-  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CallContext } from '../core/call-context.js';
+import { registerUntilDisposed } from '../core/registry.js';
 import { recordRejection } from '../core/rejection.js';
 import type { CallNext, CallStage } from '../core/stage.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
@@ -6,7 +7,7 @@ import { ATTR_RESILIENCE_RATE_LIMITER, EVENT_REJECTION, METRIC_REJECTIONS } from
 import { AttributeCache } from '../telemetry/attributes.js';
 import { NEVER_ABORTED, sleep } from '../util/abort.js';
 import { OptionsValidator } from '../util/validate.js';
-import { type Clock, monotonicNow, registerUntilDisposed } from './internal.js';
+import { type Clock, monotonicNow } from './internal.js';
 import { LruMap } from './lru.js';
 import { type Permits, SlidingWindowPermits, TokenBucketPermits } from './permits.js';
 import {

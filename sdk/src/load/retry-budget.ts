@@ -1,4 +1,5 @@
 import type { MetricAttributes } from '@opentelemetry/api';
+import { registerUntilDisposed } from '../core/registry.js';
 import type { RetryBudgetGate } from '../policies/retry-options.js';
 import {
   ATTR_RESILIENCE_RETRY_BUDGET,
@@ -7,7 +8,7 @@ import {
   METRIC_RETRY_BUDGET_AVAILABLE,
   METRIC_RETRY_BUDGET_CAPACITY,
 } from '../semconv.js';
-import { type Clock, monotonicNow, registerGauges, registerUntilDisposed } from './internal.js';
+import { type Clock, monotonicNow, registerGauges } from './internal.js';
 import {
   type RetryBudgetOptions,
   resolveRetryBudgetOptions,

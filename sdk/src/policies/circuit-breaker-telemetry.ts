@@ -18,7 +18,7 @@ import { safely } from '../util/safely.js';
  * counter and the transition span event. The gauge source is held here (the gauge registry holds it weakly).
  */
 export class BreakerTelemetry {
-  /** `{ resilience.policy: name }` and the other attribute sets of this breaker. */
+  /** The attribute sets of this breaker (its `base` names the breaker as the policy). */
   readonly attributes: AttributeCache;
   private readonly source: GaugeSource;
   private readonly gauge: { dispose(): void };

@@ -74,7 +74,7 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     this.machine = new CircuitStateMachine(
       createBreaker(options.breaker),
       createHalfOpenBackoff(options.halfOpenAfterMs),
-      options.halfOpenSampling ?? { calls: 1, threshold: 0 },
+      { ...CIRCUIT_BREAKER_DEFAULTS.halfOpenSampling, ...options.halfOpenSampling },
       change => this.changed(change),
       options.initialState,
     );
@@ -111,7 +111,7 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     return this.stats.snapshot(this.name, this.state, this.retryAfterMs, family, {
       breaker: this.options.breaker ?? CIRCUIT_BREAKER_DEFAULTS.breaker,
       halfOpenAfterMs: this.options.halfOpenAfterMs ?? CIRCUIT_BREAKER_DEFAULTS.halfOpenAfterMs,
-      halfOpenSampling: this.options.halfOpenSampling ?? { calls: 1, threshold: 0 },
+      halfOpenSampling: { ...CIRCUIT_BREAKER_DEFAULTS.halfOpenSampling, ...this.options.halfOpenSampling },
       failureCategories: [...this.failureCategories],
     });
   }

@@ -1,6 +1,6 @@
 import { classifyError } from '../classify/index.js';
 import { cachedClassifier } from '../core/cached-classifier.js';
-import { defaultRegistry, type PolicyRegistry } from '../core/registry.js';
+import { type PolicyRegistry, registerUntilDisposed } from '../core/registry.js';
 import { OptionsValidator } from '../util/validate.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { type CircuitBreakerOptions, checkCircuitBreakerOptions } from './circuit-breaker-options.js';
@@ -23,18 +23,11 @@ export function createCircuitBreaker(
   const v = OptionsValidator.forNamed('createCircuitBreaker', name);
   const { registry, ...breakerOptions } = checkCircuitBreakerOptions(v, 'options', options, true);
   v.done();
-  const target = registry === undefined ? defaultRegistry : registry;
   const breaker = new CircuitBreaker(
     name,
     breakerOptions,
     cachedClassifier(breakerOptions.classifier ?? classifyError),
   );
-  if (target === null) return breaker;
-  try {
-    breaker.onDispose(target.register('circuitBreaker', breaker));
-  } catch (error) {
-    breaker.dispose();
-    throw error;
-  }
+  registerUntilDisposed(registry, 'circuitBreaker', breaker);
   return breaker;
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { PolicyRegistry } from '../core/registry.js';
-import { registerUntilDisposed } from './internal.js';
-import { createRateLimiter } from './rate-limiter.js';
+import { createRateLimiter } from '../load/rate-limiter.js';
+import { PolicyRegistry, registerUntilDisposed } from './registry.js';
 
 const limiter = (name: string) => createRateLimiter(name, { registry: null, limit: 10 });
 
