@@ -2,8 +2,9 @@ import { diag } from '@opentelemetry/api';
 import { ERROR_TYPE_OTHER, type ErrorCategory } from '../semconv.js';
 import { carriedClassification } from './adapters/cockatiel.js';
 import { retryableFlag, shouldRetryHeader, unwrapRetryError } from './adapters/providers.js';
+import { freezeClassification } from './classification.js';
 import { CLASSIFY_DEFAULTS } from './defaults.js';
-import { deriveErrorType, sanitizeErrorType } from './error-type.js';
+import { deriveErrorType, sanitizeCode } from './error-type.js';
 import { type ErrorFacts, isObject, readFacts } from './facts.js';
 import type { Verdict } from './internal-types.js';
 import { type ResolvedClassifierOptions, resolveClassifierOptions } from './options.js';
@@ -116,19 +117,22 @@ function finish(
         (facts === top ? undefined : retryAfterMs(top, now, options.retryAfterCapMs)))
       : Math.min(Math.ceil(verdict.retryAfterMs), options.retryAfterCapMs);
   const statusCode = facts.status ?? top.status;
-  const code = facts.codes[0] ?? top.codes[0];
-  return Object.freeze({
-    category,
-    severity: verdict.severity ?? defaults.severity,
-    retryable,
-    ...(delay === undefined ? {} : { retryAfterMs: delay }),
-    errorType: verdict.errorType ?? deriveErrorType(top, facts),
-    ...(statusCode === undefined ? {} : { statusCode }),
-    ...(code === undefined ? {} : { code: sanitizeErrorType(code) }),
-    message: redact(messageFor(top, facts)),
-    userMessage: verdict.userMessage ?? defaults.userMessage,
-    cause: error,
-  });
+  const rawCode = facts.codes[0] ?? top.codes[0];
+  const code = rawCode === undefined ? undefined : sanitizeCode(rawCode);
+  return freezeClassification(
+    {
+      category,
+      severity: verdict.severity ?? defaults.severity,
+      retryable,
+      ...(delay === undefined ? {} : { retryAfterMs: delay }),
+      errorType: verdict.errorType ?? deriveErrorType(top, facts),
+      ...(statusCode === undefined ? {} : { statusCode }),
+      ...(code === undefined ? {} : { code }),
+      message: redact(messageFor(top, facts)),
+      userMessage: verdict.userMessage ?? defaults.userMessage,
+    },
+    error,
+  );
 }
 
 /** The thrown error's message, with the deciding nested error's message when it adds something. */
@@ -141,15 +145,17 @@ function messageFor(top: ErrorFacts, deciding: ErrorFacts): string {
 
 function fallback(error: unknown, options: ResolvedClassifierOptions): ClassifiedError {
   const defaults = options.defaults?.unknown ?? CATEGORY_DEFAULTS.unknown;
-  return Object.freeze({
-    category: 'unknown',
-    severity: defaults.severity,
-    retryable: defaults.retryable,
-    errorType: ERROR_TYPE_OTHER,
-    message: 'Unclassifiable error',
-    userMessage: defaults.userMessage,
-    cause: error,
-  });
+  return freezeClassification(
+    {
+      category: 'unknown',
+      severity: defaults.severity,
+      retryable: defaults.retryable,
+      errorType: ERROR_TYPE_OTHER,
+      message: 'Unclassifiable error',
+      userMessage: defaults.userMessage,
+    },
+    error,
+  );
 }
 
 const defaultClassifier = buildClassifier(resolveClassifierOptions(), Date.now);

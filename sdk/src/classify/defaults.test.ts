@@ -10,6 +10,9 @@ describe('CLASSIFY_DEFAULTS', () => {
       maxMessageLength: 512,
       maxErrorTypeLength: 64,
       maxBodyParseLength: 65_536,
+      maxScanLength: 8_192,
+      maxHeaderLength: 256,
+      maxIdentifierLength: 128,
       aggregator: { windowMs: 60_000, bucketCount: 12 },
     });
   });

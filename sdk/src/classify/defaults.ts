@@ -15,6 +15,16 @@ export const CLASSIFY_DEFAULTS = Object.freeze({
   maxErrorTypeLength: 64,
   /** Response bodies longer than this are not parsed as JSON. */
   maxBodyParseLength: 65_536,
+  /**
+   * Classification reads only the first this-many characters (8 KiB) of a message and of each response-body
+   * text: status words, message patterns, user rules' `message` matchers and "try again in" hints past it are
+   * not seen. Bounds the work on text an upstream controls.
+   */
+  maxScanLength: 8_192,
+  /** Header values longer than this are ignored when classifying: every header read is a few dozen characters. */
+  maxHeaderLength: 256,
+  /** Class names and codes longer than this are ignored when classifying. */
+  maxIdentifierLength: 128,
   /** {@link ErrorAggregator} defaults. */
   aggregator: Object.freeze({
     /** Sliding window over which counts and rates are computed. */

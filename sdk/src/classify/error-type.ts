@@ -2,6 +2,7 @@ import { ERROR_TYPE_OTHER } from '../semconv.js';
 import { LANGUAGE_ERROR_CLASSES } from './adapters/node-errors.js';
 import { CLASSIFY_DEFAULTS } from './defaults.js';
 import type { ErrorFacts } from './facts.js';
+import { looksSecret } from './redact.js';
 
 /** Class names that say nothing beyond "an error": a code or status says more. */
 const GENERIC_NAMES = new Set([
@@ -26,11 +27,18 @@ const GENERIC_NAMES = new Set([
 
 /**
  * Makes a string fit for the `error.type` attribute: characters outside `[A-Za-z0-9_.:-]` become `_`, at most
- * 64 characters; empty → `_OTHER`.
+ * 64 characters; empty or secret-looking → `_OTHER`.
  */
 export function sanitizeErrorType(raw: string): string {
-  const clean = raw.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, CLASSIFY_DEFAULTS.maxErrorTypeLength);
-  return clean === '' ? ERROR_TYPE_OTHER : clean;
+  return sanitizeCode(raw) ?? ERROR_TYPE_OTHER;
+}
+
+/** {@link sanitizeErrorType} for a `code`: `undefined` instead of `_OTHER`. */
+export function sanitizeCode(raw: string): string | undefined {
+  const head = String(raw).slice(0, CLASSIFY_DEFAULTS.maxIdentifierLength);
+  if (looksSecret(head)) return undefined;
+  const clean = head.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, CLASSIFY_DEFAULTS.maxErrorTypeLength);
+  return clean === '' ? undefined : clean;
 }
 
 /** The first telling class name or `name` (not `Error`, not a minified one-or-two-letter name). */

@@ -1,5 +1,7 @@
 import { statusFromMessage } from './adapters/http.js';
+import { scanned } from './bounded.js';
 import { CLASSIFY_DEFAULTS } from './defaults.js';
+import { looksSecret } from './redact.js';
 
 /**
  * What one error (or thrown value) says about itself, read defensively: a getter that throws, a Proxy or a
@@ -10,11 +12,17 @@ export interface ErrorFacts {
   readonly value: unknown;
   /** An `Error` (any realm, including `DOMException`). */
   readonly isError: boolean;
-  /** `name`, then constructor names along the prototype chain, nearest first, without duplicates. */
+  /**
+   * `name`, then constructor names along the prototype chain, nearest first, without duplicates; names longer
+   * than `CLASSIFY_DEFAULTS.maxIdentifierLength` are skipped.
+   */
   readonly names: readonly string[];
-  /** The raw (unredacted) message; for non-errors a description of the value. */
+  /**
+   * The raw (unredacted) message, for non-errors a description of the value: its first
+   * `CLASSIFY_DEFAULTS.maxScanLength` characters, all that classification reads.
+   */
   readonly message: string;
-  /** The message plus any message found in the response body, for pattern matching. */
+  /** The message plus any message found in the response body (each bounded like `message`), for pattern matching. */
   readonly texts: readonly string[];
   /** HTTP status from `status`, `statusCode`, `response.status`, `$metadata.httpStatusCode` or the body. */
   readonly fieldStatus: number | undefined;
@@ -22,7 +30,10 @@ export interface ErrorFacts {
   readonly status: number | undefined;
   /** Response headers from `headers`, `responseHeaders` or `response.headers`. */
   readonly headers: unknown;
-  /** String codes: own `code` and `type`, then body `code`/`type`/`status` (OpenAI, Anthropic, Google shapes). */
+  /**
+   * String codes: own `code` and `type`, then body `code`/`type`/`status` (OpenAI, Anthropic, Google shapes);
+   * over-long and secret-looking ones are skipped.
+   */
   readonly codes: readonly string[];
   /** Nested errors to look at when this one says too little: `cause`, `AggregateError.errors`, `error`. */
   readonly children: readonly unknown[];
@@ -56,15 +67,18 @@ function isErrorLike(value: unknown): boolean {
 /** Reads everything the classifier looks at on one value. */
 export function readFacts(value: unknown): ErrorFacts {
   const bodies = bodiesOf(value);
-  const message = messageOf(value);
-  const bodyTexts = bodies.flatMap(body => [prop(body, 'message'), prop(prop(body, 'error'), 'message')]);
+  const message = scanned(messageOf(value));
+  const bodyTexts = bodies
+    .flatMap(body => [prop(body, 'message'), prop(prop(body, 'error'), 'message')])
+    .filter((text): text is string => typeof text === 'string')
+    .map(scanned);
   const fieldStatus = statusOf(value) ?? bodies.map(bodyStatus).find(s => s !== undefined);
   return {
     value,
     isError: isErrorLike(value),
     names: namesOf(value),
     message,
-    texts: [message, ...bodyTexts.filter((t): t is string => typeof t === 'string' && t !== message)],
+    texts: [message, ...bodyTexts.filter(text => text !== message)],
     fieldStatus,
     status: fieldStatus ?? statusFromMessage(message),
     headers:
@@ -106,7 +120,7 @@ export function namesOf(value: unknown): string[] {
   if (!isObject(value) || typeof value === 'function') return [];
   const names: string[] = [];
   const add = (name: unknown) => {
-    if (typeof name === 'string' && name !== '' && !names.includes(name)) names.push(name);
+    if (isIdentifier(name) && !names.includes(name)) names.push(name);
   };
   add(prop(value, 'name'));
   try {
@@ -120,6 +134,19 @@ export function namesOf(value: unknown): string[] {
     // A Proxy with a throwing getPrototypeOf trap: keep what we have.
   }
   return names;
+}
+
+/**
+ * A class name or code we read: a non-empty string no longer than `CLASSIFY_DEFAULTS.maxIdentifierLength` that
+ * does not look like a secret (an upstream echoing a key as `code` must not make it an `error.type`).
+ */
+function isIdentifier(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value !== '' &&
+    value.length <= CLASSIFY_DEFAULTS.maxIdentifierLength &&
+    !looksSecret(value)
+  );
 }
 
 /** A valid HTTP status (100-599) from a number or a 3-digit string. */
@@ -160,8 +187,9 @@ export function bodiesOf(value: unknown): object[] {
 
 function parseJson(value: unknown): unknown {
   if (typeof value !== 'string') return value;
+  if (value.length > CLASSIFY_DEFAULTS.maxBodyParseLength) return undefined;
   const text = value.trim();
-  if (!text.startsWith('{') || text.length > CLASSIFY_DEFAULTS.maxBodyParseLength) return undefined;
+  if (!text.startsWith('{')) return undefined;
   try {
     return JSON.parse(text);
   } catch {
@@ -172,14 +200,7 @@ function parseJson(value: unknown): unknown {
 function codesOf(value: unknown, bodies: readonly object[]): string[] {
   const codes: string[] = [];
   const add = (code: unknown) => {
-    if (
-      typeof code === 'string' &&
-      code !== '' &&
-      code !== 'error' &&
-      code.length <= 128 &&
-      !codes.includes(code)
-    )
-      codes.push(code);
+    if (isIdentifier(code) && code !== 'error' && !codes.includes(code)) codes.push(code);
   };
   // `type` is a code only in snake_case (`insufficient_quota`, `overloaded_error`): a Response's `type` is
   // `default`/`cors`, an Anthropic body's is `error`, OpenAI's rate-limit `type` is `tokens`/`requests`.

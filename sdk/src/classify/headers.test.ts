@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getHeader, isHeaderSource } from './headers.js';
+import { CLASSIFY_DEFAULTS } from './defaults.js';
+import { classifierHeader, getHeader, isHeaderSource } from './headers.js';
 
 describe('getHeader', () => {
   it.each([
@@ -53,5 +54,16 @@ describe('getHeader', () => {
     expect(isHeaderSource({})).toBe(true);
     expect(isHeaderSource([])).toBe(false);
     expect(isHeaderSource('x')).toBe(false);
+  });
+});
+
+describe('classifierHeader', () => {
+  const long = '1'.repeat(CLASSIFY_DEFAULTS.maxHeaderLength + 1);
+
+  it('reads a header like getHeader, but a value longer than maxHeaderLength counts as absent', () => {
+    expect(classifierHeader(new Headers({ 'Retry-After': '20' }), 'retry-after')).toBe('20');
+    expect(classifierHeader({ 'retry-after': long }, 'retry-after')).toBeUndefined();
+    expect(classifierHeader({ 'retry-after': [long, '2'] }, 'retry-after')).toBeUndefined();
+    expect(getHeader({ 'retry-after': long }, 'retry-after')).toBe(long);
   });
 });

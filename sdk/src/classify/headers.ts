@@ -1,3 +1,5 @@
+import { CLASSIFY_DEFAULTS } from './defaults.js';
+
 /**
  * Response headers as the HTTP clients we meet expose them: a WHATWG `Headers` (fetch, OpenAI, Anthropic), a
  * `Map`, an object with a `get()` method (axios `AxiosHeaders`), or a plain object (Vercel AI SDK
@@ -18,9 +20,21 @@ export function isHeaderSource(value: unknown): value is HeaderSource {
  * when absent, empty, or when reading throws (a hostile getter never escapes).
  */
 export function getHeader(headers: unknown, name: string): string | undefined {
+  return readHeader(headers, name, Number.POSITIVE_INFINITY);
+}
+
+/**
+ * A header as the classifier reads it: {@link getHeader}, but a value longer than
+ * `CLASSIFY_DEFAULTS.maxHeaderLength` (before trimming) counts as absent, so no parser runs over a hostile one.
+ */
+export function classifierHeader(headers: unknown, name: string): string | undefined {
+  return readHeader(headers, name, CLASSIFY_DEFAULTS.maxHeaderLength);
+}
+
+function readHeader(headers: unknown, name: string, maxLength: number): string | undefined {
   if (!isHeaderSource(headers)) return undefined;
   try {
-    return normalize(read(headers, name.toLowerCase()));
+    return normalize(read(headers, name.toLowerCase()), maxLength);
   } catch {
     return undefined;
   }
@@ -48,10 +62,10 @@ function read(headers: HeaderSource, lower: string): unknown {
   return undefined;
 }
 
-function normalize(value: unknown): string | undefined {
+function normalize(value: unknown, maxLength: number): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   if (typeof first === 'number' && Number.isFinite(first)) return String(first);
-  if (typeof first !== 'string') return undefined;
+  if (typeof first !== 'string' || first.length > maxLength) return undefined;
   const trimmed = first.trim();
   return trimmed === '' ? undefined : trimmed;
 }

@@ -1,6 +1,7 @@
+import { scanned } from './bounded.js';
 import { CLASSIFY_DEFAULTS } from './defaults.js';
 import { parseGoDuration, parseTextDuration, TEXT_DURATION } from './duration.js';
-import { getHeader } from './headers.js';
+import { classifierHeader } from './headers.js';
 
 /** Where a Retry-After hint can come from. */
 export interface RetryAfterSources {
@@ -26,8 +27,9 @@ const TEXT_HINT = new RegExp(
  * 4. Anthropic `anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-reset` (RFC 3339 times);
  * 5. text: "try again in 20s", "Please try again in 1.5s", "retry after 30 seconds".
  * For 3 and 4 the reset of an exhausted limit (`*-remaining` = 0) wins; otherwise the largest reset.
- * Negative and invalid values are skipped; the result is rounded up and clamped to `capMs`.
- * `x-should-retry` is not a delay and is not read here.
+ * Negative and invalid values are skipped, and so are header values longer than `CLASSIFY_DEFAULTS.maxHeaderLength`
+ * and text past the first `CLASSIFY_DEFAULTS.maxScanLength` characters; the result is rounded up and clamped to
+ * `capMs`. `x-should-retry` is not a delay and is not read here.
  *
  * @example
  * retryAfterMs({ headers: response.headers }); // 20_000 for `Retry-After: 20`
@@ -47,26 +49,26 @@ export function retryAfterMs(
 export function fromHeaders(headers: unknown, now: () => number): number | undefined {
   if (headers === undefined || headers === null) return undefined;
   return (
-    nonNegative(parseNumber(getHeader(headers, 'retry-after-ms'))) ??
-    fromRetryAfter(getHeader(headers, 'retry-after'), now) ??
+    nonNegative(parseNumber(classifierHeader(headers, 'retry-after-ms'))) ??
+    fromRetryAfter(classifierHeader(headers, 'retry-after'), now) ??
     pickReset(
       OPENAI_LIMITS.map(limit => ({
-        reset: parseGoDuration(getHeader(headers, `x-ratelimit-reset-${limit}`) ?? ''),
-        remaining: getHeader(headers, `x-ratelimit-remaining-${limit}`),
+        reset: parseGoDuration(classifierHeader(headers, `x-ratelimit-reset-${limit}`) ?? ''),
+        remaining: classifierHeader(headers, `x-ratelimit-remaining-${limit}`),
       })),
     ) ??
     pickReset(
       ANTHROPIC_LIMITS.map(limit => ({
-        reset: fromDate(getHeader(headers, `anthropic-ratelimit-${limit}-reset`), now),
-        remaining: getHeader(headers, `anthropic-ratelimit-${limit}-remaining`),
+        reset: fromDate(classifierHeader(headers, `anthropic-ratelimit-${limit}-reset`), now),
+        remaining: classifierHeader(headers, `anthropic-ratelimit-${limit}-remaining`),
       })),
     )
   );
 }
 
-/** Source 5 of {@link retryAfterMs}: the first "try again in …" hint in `text`, unclamped. */
+/** Source 5 of {@link retryAfterMs}: the first "try again in …" hint in `text` (its scanned prefix), unclamped. */
 export function fromText(text: string): number | undefined {
-  const match = TEXT_HINT.exec(text);
+  const match = TEXT_HINT.exec(scanned(text));
   return match?.[1] === undefined ? undefined : nonNegative(parseTextDuration(match[1]));
 }
 
@@ -91,8 +93,11 @@ function pickReset(limits: readonly { reset: number | undefined; remaining: stri
   return candidates.length > 0 ? nonNegative(Math.max(...candidates)) : undefined;
 }
 
+/** A decimal number ("1500", "1500.5", ".5", "1e3"); the pattern has one way to match, so it fails in linear time. */
+const DECIMAL = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i;
+
 function parseNumber(value: string | undefined): number | undefined {
-  if (value === undefined || !/^[-+]?\d*\.?\d+(?:e[-+]?\d+)?$/i.test(value)) return undefined;
+  if (value === undefined || !DECIMAL.test(value)) return undefined;
   return Number(value);
 }
 

@@ -1,28 +1,7 @@
+import type { ClassifiedError } from '../errors/classified-error.js';
 import type { ErrorCategory, Severity } from '../semconv.js';
 
-/** What a failure means: the result of classifying anything a call threw. */
-export interface ClassifiedError {
-  /** Category from the taxonomy (DESIGN.md §4). */
-  readonly category: ErrorCategory;
-  /** How bad it is: low | medium | high | critical. */
-  readonly severity: Severity;
-  /** Whether retrying can help. Retry strategies may override per category. */
-  readonly retryable: boolean;
-  /** How long the server asked us to wait, from headers, body or message, capped by `retryAfterCapMs`. */
-  readonly retryAfterMs?: number;
-  /** Low-cardinality error type for `error.type`: class name or code, `_OTHER` as fallback, never the message. */
-  readonly errorType: string;
-  /** HTTP status, when the error carries one. */
-  readonly statusCode?: number;
-  /** Provider or system error code (`insufficient_quota`, `ECONNRESET`), when the error carries one. */
-  readonly code?: string;
-  /** The error's message, redacted (no API keys, tokens, control characters), one line, at most 512 characters. */
-  readonly message: string;
-  /** A message safe to show an end user ("The AI service is busy, retrying…"). */
-  readonly userMessage: string;
-  /** The original thrown value. */
-  readonly cause: unknown;
-}
+export type { ClassifiedError };
 
 /** Classifies anything thrown. Pure: the same input gives the same output. */
 export type Classifier = (error: unknown) => ClassifiedError;
@@ -45,7 +24,10 @@ export interface ClassificationRule {
   readonly status?: number | readonly number[] | { readonly min: number; readonly max: number };
   /** Matches the error code (`error.code`, body `error.code`/`type`, `cause.code`): one or a list. */
   readonly code?: string | readonly string[];
-  /** Matches the (unredacted) message: a RegExp, or a case-insensitive substring. */
+  /**
+   * Matches the (unredacted) message, its first `CLASSIFY_DEFAULTS.maxScanLength` characters: a RegExp, or a
+   * case-insensitive substring.
+   */
   readonly message?: RegExp | string;
   /** Matches when it returns true. A throwing predicate does not match (and is reported through `diag`). */
   readonly test?: (error: unknown) => boolean;

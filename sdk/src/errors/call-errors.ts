@@ -1,5 +1,6 @@
-import type { ClassifiedError } from '../classify/types.js';
 import type { RetryReason, Strategy } from '../semconv.js';
+import { type ClassificationJSON, classificationJSON } from './classification-json.js';
+import type { ClassifiedError } from './classified-error.js';
 import { errorMarker, hasMarker } from './marker.js';
 
 const RESILIENCE_ERROR = errorMarker('ResilienceError');
@@ -17,9 +18,22 @@ export interface ResilienceErrorDetails {
   readonly attempts: number;
 }
 
+/** What `JSON.stringify` of a final call error gives: redacted fields only, never the raw `cause`. */
+export interface ResilienceErrorJSON {
+  readonly name: string;
+  readonly message: string;
+  readonly reason: CallFailureReason;
+  readonly policy: string;
+  readonly attempts: number;
+  readonly classified: ClassificationJSON;
+  /** The strategy that refused the call ({@link CallRejectedError} only). */
+  readonly strategy?: Strategy;
+}
+
 /**
  * Base class of the errors a policy's `execute()` rejects with when a call finally fails. The original error
- * is `cause`; `classified` says what it was; `message` is the redacted classification message.
+ * is `cause`; `classified` says what it was; `message` is the redacted classification message. `toJSON` (what
+ * `JSON.stringify` and structured loggers use) carries the redacted fields only, never the raw `cause`.
  */
 export abstract class ResilienceError extends Error {
   readonly [RESILIENCE_ERROR] = true;
@@ -33,6 +47,18 @@ export abstract class ResilienceError extends Error {
     this.policy = details.policy;
     this.classified = details.classified;
     this.attempts = details.attempts;
+  }
+
+  /** The redacted fields, for `JSON.stringify`: the classification without its raw `cause`. */
+  toJSON(): ResilienceErrorJSON {
+    return {
+      name: this.name,
+      message: this.message,
+      reason: this.reason,
+      policy: this.policy,
+      attempts: this.attempts,
+      classified: classificationJSON(this.classified),
+    };
   }
 
   /** True for any final call error from any copy of this package. */
@@ -93,6 +119,10 @@ export class CallRejectedError extends ResilienceError {
   /** When the refusing strategy expects capacity again, if it knows. */
   get retryAfterMs(): number | undefined {
     return this.classified.retryAfterMs;
+  }
+
+  override toJSON(): ResilienceErrorJSON {
+    return { ...super.toJSON(), ...(this.strategy === undefined ? {} : { strategy: this.strategy }) };
   }
 
   static override isInstance(error: unknown): error is CallRejectedError {

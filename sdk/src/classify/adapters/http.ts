@@ -40,15 +40,19 @@ const REASON_PHRASES =
   'Bad Request|Unauthorized|Payment Required|Forbidden|Not Found|Request Timeout|Conflict|Gone|Payload Too Large|Content Too Large|Unprocessable (?:Entity|Content)|Too Many Requests|Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable|Gateway Timeout|Overloaded';
 
 const MESSAGE_STATUS: readonly RegExp[] = [
-  // axios "Request failed with status code 503", "status: 429", "HTTP 429", "HTTP/1.1 503", "HTTP error 500"
-  /\b(?:status(?:\s*code)?|HTTP(?:\/\d(?:\.\d)?)?(?:\s+error)?)\s*[:=]?\s*([1-5]\d\d)\b/i,
+  // axios "Request failed with status code 503", "status: 429", "HTTP 429", "HTTP/1.1 503", "HTTP error 500".
+  // One optional separator after one run of spaces: `\s*[:=]?\s*` would try every split of a long run of spaces.
+  /\b(?:status(?:\s*code)?|HTTP(?:\/\d(?:\.\d)?)?(?:\s+error)?)(?:\s*[:=])?\s*([1-5]\d\d)\b/i,
   // "503 Service Unavailable", "429 Too Many Requests"
   new RegExp(String.raw`\b([45]\d\d)\s+(?:${REASON_PHRASES})\b`, 'i'),
   // Stainless SDKs prefix the status: "429 Rate limit reached…", "529 {\"type\":\"error\"…}"
   /^\s*([45]\d\d)\s+[A-Za-z{]/,
 ];
 
-/** An HTTP status mentioned in an error message ("Request failed with status code 503", "HTTP 429 Too Many Requests"). */
+/**
+ * An HTTP status mentioned in an error message ("Request failed with status code 503", "HTTP 429 Too Many
+ * Requests"). Each pattern fails in time linear in the message; callers pass the scanned prefix.
+ */
 export function statusFromMessage(message: string): number | undefined {
   for (const pattern of MESSAGE_STATUS) {
     const match = pattern.exec(message);

@@ -1,6 +1,6 @@
 import type { ErrorCategory } from '../../semconv.js';
 import { type ErrorFacts, isObject, prop } from '../facts.js';
-import { getHeader } from '../headers.js';
+import { classifierHeader } from '../headers.js';
 import { REFINABLE, type Verdict } from '../internal-types.js';
 
 /**
@@ -95,7 +95,8 @@ const isServerStatus = (status: number | undefined) => status === undefined || s
 
 /**
  * Message patterns, in order, each with the statuses it may refine (`undefined` = no status). A 503 that says
- * "overloaded" is `overloaded`; a 400 that says "prompt is too long" is `context_length_exceeded`.
+ * "overloaded" is `overloaded`; a 400 that says "prompt is too long" is `context_length_exceeded`. Each pattern
+ * is a list of near-literal phrases (no unbounded repetition), so a match attempt costs constant time.
  */
 const MESSAGE_PATTERNS: readonly {
   readonly category: ErrorCategory;
@@ -117,7 +118,7 @@ const MESSAGE_PATTERNS: readonly {
   {
     category: 'content_filtered',
     pattern:
-      /content[_\s-]?(?:management[_\s-])?polic(?:y|ies)|content[_\s-]filter|safety system|flagged (?:by|as)|violat\w* (?:our|the) (?:usage )?polic/i,
+      /content[_\s-]?(?:management[_\s-])?polic(?:y|ies)|content[_\s-]filter|safety system|flagged (?:by|as)|violat(?:es?|ed|ing|ions?) (?:our|the) (?:usage )?polic/i,
     when: isStatus(400, 403, 422),
   },
   { category: 'overloaded', pattern: /\boverloaded\b|\bover capacity\b/i, when: isServerStatus },
@@ -190,7 +191,7 @@ export function byMessage(facts: ErrorFacts): Verdict | undefined {
 
 /** `x-should-retry: true|false` (OpenAI, Anthropic): the server's own word on retrying. */
 export function shouldRetryHeader(headers: unknown): boolean | undefined {
-  const value = getHeader(headers, 'x-should-retry')?.toLowerCase();
+  const value = classifierHeader(headers, 'x-should-retry')?.toLowerCase();
   return value === 'true' ? true : value === 'false' ? false : undefined;
 }
 
