@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { successPathCases } from './cases.js';
+import { classifyLinearTable, LINEAR_CASES } from './classify-linear.js';
 import { ratio, runBench } from './harness.js';
 import { table } from './table.js';
+import { zeroDelayTable } from './zero-delay.js';
 
 describe('benchmark harness (no timing assertions: those are the benchmark itself)', () => {
   it('runs every case for the requested rounds and aligns the rounds across cases', async () => {
@@ -30,6 +32,22 @@ describe('benchmark harness (no timing assertions: those are the benchmark itsel
       await expect(c.run()).resolves.toBe(1);
       c.teardown?.();
     }
+  });
+
+  it('builds every linear-classification case and each one runs', () => {
+    for (const c of LINEAR_CASES) expect(() => c.run(1_000)()).not.toThrow();
+    const table = classifyLinearTable(
+      [{ name: 'x', smallUs: 1, largeUs: 25, ratio: 25 }],
+      [{ input: 'y', ms: 1 }],
+    );
+    expect(table).toContain('| x ');
+    expect(table).toContain('NO');
+  });
+
+  it('renders the zero-delay retry table', () => {
+    const rendered = zeroDelayTable([{ implementation: 'ours', calls: 10, usPerRetry: 1.5 }]);
+    expect(rendered).toContain('| ours ');
+    expect(rendered).toContain('1.50');
   });
 
   it('renders aligned Markdown tables', () => {

@@ -1,10 +1,11 @@
 /**
- * `npm run bench`: success-path cost of our pipeline against bare cockatiel and opossum, memory per policy, and
- * retry load amplification. It measures the built package (`sdk/dist`, what users install), so `npm run bench`
- * builds first. Each configuration runs in its own process next to the cockatiel references (an app runs one
- * configuration; mixing them in one process makes shared call sites megamorphic and penalises whichever runs
- * second). Runs on Node >= 22 (re-executes itself under `npx -y node@24` on older Node: Node 20's AbortSignal
- * is ~16x slower and distorts every timeout figure). `--quick` for a short smoke run.
+ * `npm run bench`: success-path cost of our pipeline against bare cockatiel and opossum, memory per policy,
+ * retry load amplification, classification time on hostile text (linear, bounded) and the cost of a zero-delay
+ * retry. It measures the built package (`sdk/dist`, what users install), so `npm run bench` builds first. Each
+ * configuration runs in its own process next to the cockatiel references (an app runs one configuration; mixing
+ * them in one process makes shared call sites megamorphic and penalises whichever runs second). Runs on Node >= 22
+ * (re-executes itself under `npx -y node@24` on older Node: Node 20's AbortSignal is ~16x slower and distorts
+ * every timeout figure). `--quick` for a short smoke run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -156,3 +157,9 @@ console.log(
     amplification.map(r => [r.scenario, String(r.calls), String(r.attempts), r.amplification.toFixed(2)]),
   )}`,
 );
+
+const { classifyLinearTable, runClassifyLinear, runReportedInputs } = await import('./classify-linear.js');
+console.log(`\n${classifyLinearTable(runClassifyLinear(quick), runReportedInputs())}`);
+
+const { runZeroDelay, zeroDelayTable } = await import('./zero-delay.js');
+console.log(`\n${zeroDelayTable(await runZeroDelay(quick))}`);
