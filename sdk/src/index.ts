@@ -60,6 +60,7 @@ export {
   NonRetryableError,
   ResilienceError,
   type ResilienceErrorDetails,
+  type ResilienceErrorJSON,
   RetriesExhaustedError,
 } from './errors/call-errors.js';
 export { CircuitOpenError, ExecutionRejectedError, ResilienceTimeoutError } from './errors/signals.js';

@@ -1,4 +1,5 @@
-import { classifyError, redact } from '../classify/index.js';
+import { sanitizeClassification } from '../classify/classification.js';
+import { classifyError } from '../classify/index.js';
 import type { ClassifiedError, Classifier } from '../classify/types.js';
 import { type BatchDecisionReason, type BatchItemOutcome, ERROR_CATEGORIES } from '../semconv.js';
 import { safelyGet } from '../util/safely.js';
@@ -27,9 +28,10 @@ export function classifyFailure(
   signal?: AbortSignal,
 ): ClassifiedError {
   const custom = safelyGet('classifying a batch failure', () => classifier(error), undefined);
-  let c = isClassified(custom) ? custom : classifyError(error);
-  if (signal?.aborted && c.category !== 'cancelled') c = { ...classifyError(ABORTED), cause: error };
-  return Object.freeze({ ...c, message: redact(c.message) });
+  const c = isClassified(custom) ? custom : classifyError(error);
+  if (signal?.aborted && c.category !== 'cancelled')
+    return sanitizeClassification({ ...classifyError(ABORTED) }, error);
+  return sanitizeClassification(c, error);
 }
 
 /**

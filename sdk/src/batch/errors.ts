@@ -1,6 +1,8 @@
+import { redact } from '../classify/redact.js';
 import { errorMarker, hasMarker } from '../errors/marker.js';
 
 const BATCH_LOCKED = errorMarker('BatchLockedError');
+const BATCH_LOCK_LOST = errorMarker('BatchLockLostError');
 const BATCH_STATE_CORRUPT = errorMarker('BatchStateCorruptError');
 const BATCH_STORE = errorMarker('BatchStoreError');
 const BATCH_CLOSED = errorMarker('BatchClosedError');
@@ -60,6 +62,31 @@ export class BatchLockedError extends Error {
 }
 
 /**
+ * The lock of an open batch was taken by someone else or deleted (a stale-lock takeover by a process that thought
+ * this one dead, or a hand-deleted lock file): this manager refuses to write, so two processes never both write
+ * one batch. Stop the other process, then reopen the batch.
+ */
+export class BatchLockLostError extends Error {
+  override readonly name = 'BatchLockLostError';
+  readonly [BATCH_LOCK_LOST] = true;
+  readonly statePath: string;
+  readonly lockPath: string;
+
+  constructor(statePath: string, lockPath: string, what: string) {
+    super(
+      `Lost the lock on batch state file "${statePath}": lock file "${lockPath}" ${what}. Another process may be ` +
+        'writing this batch, so this one refuses to write; stop the other process, then reopen the batch',
+    );
+    this.statePath = statePath;
+    this.lockPath = lockPath;
+  }
+
+  static isInstance(error: unknown): error is BatchLockLostError {
+    return hasMarker(error, BATCH_LOCK_LOST);
+  }
+}
+
+/**
  * The saved state of a batch cannot be used: it does not parse, has the wrong shape, belongs to another batch, or
  * was written by a newer version. With `onCorrupt: 'fail'` the file is left where it is (`movedTo` undefined).
  */
@@ -97,7 +124,8 @@ export class BatchStoreError extends Error {
   readonly batchId: string;
 
   constructor(batchId: string, cause: unknown) {
-    const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    // A custom store's error may carry a connection string with a password: only its redacted text is shown.
+    const detail = redact(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
     super(
       `Batch "${batchId}" stopped: writing its state failed (${detail}); reopen it to continue from the last durable state`,
       {

@@ -1,3 +1,4 @@
+import { sanitizeClassification } from '../classify/classification.js';
 import type { ClassifiedError } from '../classify/types.js';
 import { ResilienceTimeoutError } from '../errors/signals.js';
 import type { ATTR_RESILIENCE_OUTCOME, Outcome } from '../semconv.js';
@@ -37,7 +38,7 @@ export function classifyAttemptFailure(attempt: AttemptContext, error: unknown):
 export function classifyCancellation(call: CallContext, error: unknown): ClassifiedError {
   const classified = call.runtime.classify(error);
   if (classified.category === 'cancelled') return classified;
-  return { ...call.runtime.classify(ABORTED), cause: call.callerSignal.reason ?? error };
+  return sanitizeClassification({ ...call.runtime.classify(ABORTED) }, call.callerSignal.reason ?? error);
 }
 
 /** The {@link ATTR_RESILIENCE_OUTCOME} of a failure. */
