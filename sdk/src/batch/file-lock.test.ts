@@ -12,7 +12,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchLockHolder } from './errors.js';
-import { BatchLockedError } from './errors.js';
+import { BatchLockedError, BatchLockLostError } from './errors.js';
 import { acquireFileLock } from './file-lock.js';
 
 /** The pid of a process that has exited (so `kill(pid, 0)` fails with ESRCH). */
@@ -160,6 +160,9 @@ describe('acquireFileLock', () => {
     const lock = await acquire();
     await expect(lock.verify()).resolves.toBeUndefined();
     writeFileSync(lockPath, lockText({ pid: process.ppid, token: 'new-owner' }));
+    const lost = await lock.verify().catch(e => e);
+    expect(BatchLockLostError.isInstance(lost)).toBe(true);
+    expect(lost).toMatchObject({ statePath, lockPath });
     await expect(lock.verify()).rejects.toThrow(
       `Lost the lock on batch state file "${statePath}": lock file "${lockPath}" now belongs to process ${process.ppid}`,
     );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { BatchLockedError, type BatchLockHolder } from './errors.js';
+import { BatchLockedError, type BatchLockHolder, BatchLockLostError } from './errors.js';
 import {
   createLockFile,
   type ExistingLock,
@@ -140,10 +140,7 @@ function lostLockError(statePath: string, lockPath: string, now: ExistingLock): 
       : now.kind === 'unreadable'
         ? 'now holds no readable owner'
         : `now belongs to process ${now.holder.pid} on host "${now.holder.hostname}" (since ${now.holder.acquiredAt})`;
-  return new Error(
-    `Lost the lock on batch state file "${statePath}": lock file "${lockPath}" ${what}. Another process may be ` +
-      'writing this batch, so this one refuses to write; stop the other process, then reopen the batch',
-  );
+  return new BatchLockLostError(statePath, lockPath, what);
 }
 
 function track(lockPath: string, statePath: string, token: string): FileLock {

@@ -6,6 +6,7 @@ export {
   BatchItemSettledError,
   BatchLockedError,
   type BatchLockHolder,
+  BatchLockLostError,
   BatchStateCorruptError,
   BatchStoreError,
 } from './errors.js';
