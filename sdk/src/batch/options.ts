@@ -38,7 +38,6 @@ const KEYS = [
 ] as const;
 const JITTERS: readonly Jitter[] = ['full', 'equal', 'decorrelated', 'none'];
 /** Largest delay `setTimeout` supports. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Records a problem into `v` unless `value` is undefined or an AbortSignal. */
 export function checkSignalOption(v: OptionsValidator, path: string, value: unknown): void {
@@ -88,11 +87,11 @@ function resolveBackoff(v: OptionsValidator, value: unknown): BatchDelaySettings
     'maxRetryAfterMs',
   ]);
   const d = BATCH_RETRY_DEFAULTS.backoff;
-  v.number('backoff.initialDelayMs', o.initialDelayMs, { min: 0, max: MAX_TIMER_MS });
-  v.number('backoff.maxDelayMs', o.maxDelayMs, { min: 0, max: MAX_TIMER_MS });
+  v.delay('backoff.initialDelayMs', o.initialDelayMs);
+  v.delay('backoff.maxDelayMs', o.maxDelayMs);
   v.number('backoff.multiplier', o.multiplier, { min: 1 });
   v.oneOf('backoff.jitter', o.jitter, JITTERS);
-  v.number('backoff.maxRetryAfterMs', o.maxRetryAfterMs, { min: 0, max: MAX_TIMER_MS });
+  v.delay('backoff.maxRetryAfterMs', o.maxRetryAfterMs);
   return {
     initialDelayMs: (o.initialDelayMs as number | undefined) ?? d.initialDelayMs,
     maxDelayMs: (o.maxDelayMs as number | undefined) ?? d.maxDelayMs,

@@ -1,4 +1,5 @@
 import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
+import { MAX_TIMER_MS } from '../util/timers.js';
 import { OptionsValidator } from '../util/validate.js';
 import { classifyError } from './classifier.js';
 import { CLASSIFY_DEFAULTS } from './defaults.js';
@@ -51,7 +52,7 @@ export class ErrorAggregator {
   constructor(options: ErrorAggregatorOptions = {}) {
     const v = new OptionsValidator('ErrorAggregator');
     const o = v.object('', options, ['windowMs', 'bucketCount', 'classifier', 'now']);
-    v.number('windowMs', o.windowMs, { min: 1, integer: true });
+    v.number('windowMs', o.windowMs, { min: 1, max: MAX_TIMER_MS, integer: true });
     v.number('bucketCount', o.bucketCount, { min: 1, max: 10_000, integer: true });
     v.func('classifier', o.classifier);
     v.func('now', o.now);

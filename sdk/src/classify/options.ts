@@ -37,7 +37,7 @@ export function resolveClassifierOptions(options: unknown = {}): ResolvedClassif
     if (d.userMessage !== undefined && (typeof d.userMessage !== 'string' || d.userMessage === ''))
       v.fail(`${path}.userMessage`, 'a non-empty string', d.userMessage, true);
   }
-  v.number('retryAfterCapMs', o.retryAfterCapMs, { min: 0, allowInfinity: true });
+  v.delay('retryAfterCapMs', o.retryAfterCapMs);
   v.done();
   const typed = options as ClassifierOptions;
   return {

@@ -4,11 +4,13 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createBatchRetryManager, createMemoryBatchStore } from '../batch/index.js';
 import {
   CallCancelledError,
   CallRejectedError,
   createAgent,
   createCircuitBreaker,
+  createClassifier,
   createFeatureRegistry,
   createPolicy,
   createRecoveryManager,
@@ -440,9 +442,27 @@ describe('§1.11 delay options are bounded by the largest timer delay (2^31 − 
       { retry: { categories: { rate_limited: { initialDelayMs: 3e9 } } } },
     ],
     ['circuitBreaker.halfOpenAfterMs', { circuitBreaker: { halfOpenAfterMs: 3e9 } }],
+    ['attemptTimeoutMs', { attemptTimeoutMs: 3e9 }],
   ])('%s = 3e9 is refused, naming the option', (option, options) => {
     expect(() => createPolicy('p', { registry: null, ...(options as object) })).toThrow(
-      new RegExp(`${option.replaceAll('.', '\\.')} must be a number in \\[0, 2147483647\\], got 3000000000`),
+      new RegExp(
+        `${option.replaceAll('.', '\\.')} must be a number in [\\[(]0, 2147483647\\], got 3000000000`,
+      ),
     );
+  });
+
+  it('the classifier’s retryAfterCapMs and the batch backoff are bounded the same way', async () => {
+    expect(() => createClassifier({ retryAfterCapMs: 3e9 })).toThrow(
+      'retryAfterCapMs must be a number in [0, 2147483647], got 3000000000',
+    );
+    expect(() => createClassifier({ retryAfterCapMs: Number.POSITIVE_INFINITY })).toThrow(RangeError);
+    await expect(
+      (async () =>
+        createBatchRetryManager({
+          id: 'b',
+          store: createMemoryBatchStore(),
+          backoff: { maxDelayMs: 3e9 },
+        }))(),
+    ).rejects.toThrow('backoff.maxDelayMs must be a number in [0, 2147483647], got 3000000000');
   });
 });
