@@ -102,6 +102,10 @@ describe('feature registry (graceful degradation)', () => {
     await expect(f.execute(() => Promise.reject(cancelled))).rejects.toBe(cancelled);
     await expect(f.execute(() => Promise.reject(httpError(429)))).rejects.toThrow();
     expect(f.enabled).toBe(true);
+    expect(() => f.disable(Number.NaN)).toThrow(
+      'Feature "f".disable: forMs must be a number in [0, 2147483647] or undefined, got NaN',
+    );
+    expect(f.enabled).toBe(true);
     f.disable();
     f.disable(1_000, 'error_pattern');
     t = 5_000;

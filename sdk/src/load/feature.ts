@@ -1,6 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { ClassifiedError, Classifier } from '../classify/types.js';
 import { ATTR_RESILIENCE_FEATURE, type FeatureChangeReason } from '../semconv.js';
+import { MAX_TIMER_MS } from '../util/timers.js';
+import { describeValue } from '../util/validate.js';
 import { FEATURE_DEFAULTS, type FeatureOptions } from './feature-options.js';
 import type { Clock } from './internal.js';
 import { RollingCounter } from './rolling-window.js';
@@ -88,6 +90,11 @@ export class Feature<T> {
 
   /** Disables the feature until {@link enable} (or, with `forMs`, for that long). */
   disable(forMs?: number, reason: FeatureChangeReason = 'manual'): void {
+    if (forMs !== undefined && !(typeof forMs === 'number' && forMs >= 0 && forMs <= MAX_TIMER_MS)) {
+      throw new RangeError(
+        `Feature "${this.name}".disable: forMs must be a number in [0, ${MAX_TIMER_MS}] or undefined, got ${describeValue(forMs)}`,
+      );
+    }
     // An automatic disable never overrides (nor shortens) a manual one.
     if (this.disabledReason === 'manual' && reason !== 'manual') return;
     this.disabledUntil = forMs === undefined ? Number.POSITIVE_INFINITY : this.now() + forMs;
