@@ -198,8 +198,13 @@ describe('ErrorAggregator', () => {
 
   describe('options', () => {
     it.each<[string, unknown, ErrorConstructor, string]>([
-      ['windowMs zero', { windowMs: 0 }, RangeError, 'windowMs must be an integer >= 1, got 0'],
-      ['windowMs fractional', { windowMs: 1.5 }, RangeError, 'windowMs must be an integer >= 1, got 1.5'],
+      ['windowMs zero', { windowMs: 0 }, RangeError, 'windowMs must be an integer in [1, 2147483647], got 0'],
+      [
+        'windowMs fractional',
+        { windowMs: 1.5 },
+        RangeError,
+        'windowMs must be an integer in [1, 2147483647], got 1.5',
+      ],
       [
         'bucketCount zero',
         { bucketCount: 0 },

@@ -459,7 +459,8 @@ describe('§1.11 delay options are bounded by the largest timer delay (2^31 − 
     await expect(
       (async () =>
         createBatchRetryManager({
-          id: 'b',
+          name: 'b',
+          batchId: 'b',
           store: createMemoryBatchStore(),
           backoff: { maxDelayMs: 3e9 },
         }))(),

@@ -160,7 +160,7 @@ export const FEATURE: Group = group({
 });
 
 export const ERROR_AGGREGATOR: Group = group({
-  windowMs: num({ min: 1, integer: true }),
+  windowMs: num({ min: 1, max: 2 ** 31 - 1, integer: true }),
   bucketCount: num({ min: 1, max: 10_000, integer: true }),
   classifier: func(),
   now: clock(),
