@@ -1,5 +1,6 @@
 import { context } from '@opentelemetry/api';
 import type { AttemptKind } from '../semconv.js';
+import { raceAbort } from '../util/abort.js';
 import { type AttemptScope, beginAttempt } from './attempt-telemetry.js';
 import type { AttemptInput, CallContext } from './call-context.js';
 
@@ -43,7 +44,10 @@ export class AttemptContext {
     return this.number === 0 ? 'original' : 'retry';
   }
 
-  /** Runs the protected function (the innermost stage), inside the attempt's span when it has one. */
+  /**
+   * Runs the protected function (the innermost stage), inside the attempt's span when it has one; settles as soon
+   * as the attempt's signal aborts.
+   */
   invoke(): Promise<unknown> {
     const call = this.call;
     this.invoked = true;
@@ -59,7 +63,10 @@ export class AttemptContext {
         scope?.context === undefined
           ? call.fn(input)
           : context.with(scope.context, call.fn, undefined, input);
-      return Promise.resolve(value);
+      // The attempt ends when its own signal aborts (caller, total or attempt timeout), even if fn ignores it:
+      // the stages inside the retry loop then judge it at once (a cancellation is neutral, a deadline a timeout)
+      // instead of waiting for a function that may never settle.
+      return raceAbort(Promise.resolve(value), this.signal);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -9,6 +9,7 @@ import type { AttemptNext, AttemptStage } from '../core/stage.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
 import type { CircuitTransition } from '../policies/circuit-breaker.js';
 import type { ErrorCategory, RecoveryState, RecoveryTrigger } from '../semconv.js';
+import { raceAbort } from '../util/abort.js';
 import { safely } from '../util/safely.js';
 import { HealthChecker } from './health-checker.js';
 import { type Clock, monotonicNow } from './internal.js';
@@ -152,7 +153,8 @@ export class RecoveryManager implements AttemptStage {
   ): Promise<T> {
     if (!this.admit()) throw this.shed(undefined);
     try {
-      const value = await fn({ signal: signal ?? new AbortController().signal });
+      const own = signal ?? new AbortController().signal;
+      const value = await raceAbort(Promise.resolve(fn({ signal: own })), own);
       this.succeeded(undefined);
       return value;
     } catch (error) {

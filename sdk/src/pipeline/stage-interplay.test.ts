@@ -286,6 +286,17 @@ describe('§1.4 half-open: neutral outcomes neither close nor reopen (Polly v8)'
     breaker.dispose();
   });
 
+  it('a standalone probe whose function ignores the abort settles at once and frees the slot', async () => {
+    const breaker = await halfOpenBreaker();
+    const controller = new AbortController();
+    const probe = breaker.execute(() => new Promise(() => {}), controller.signal).catch(e => e);
+    controller.abort(new Error('caller gave up'));
+    expect(await probe).toBe(controller.signal.reason);
+    await expect(breaker.execute(() => 'ok')).resolves.toBe('ok');
+    expect(breaker.state).toBe('closed');
+    breaker.dispose();
+  });
+
   it('rejects other calls while the probe is in flight, and reopens when the probe fails', async () => {
     const breaker = await halfOpenBreaker();
     let fail!: (e: unknown) => void;

@@ -8,6 +8,7 @@ import { recordRejection } from '../core/rejection.js';
 import type { AttemptNext, AttemptStage } from '../core/stage.js';
 import { CircuitOpenError } from '../errors/signals.js';
 import type { CircuitStateName } from '../semconv.js';
+import { raceAbort } from '../util/abort.js';
 import { safely } from '../util/safely.js';
 import { BreakerFamily } from './circuit-breaker-family.js';
 import {
@@ -143,7 +144,8 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
   execute<T>(fn: BreakerFn<T>, signal?: AbortSignal): Promise<T> {
     const input = { signal: signal ?? new AbortController().signal };
     const judge = (error: unknown): unknown => (signal?.aborted === true ? CANCELLED_BY_CALLER : error);
-    return this.guard(undefined, judge, () => fn(input)) as Promise<T>;
+    const run = () => raceAbort(Promise.resolve(fn(input)), input.signal);
+    return this.guard(undefined, judge, run) as Promise<T>;
   }
 
   runAttempt(attempt: AttemptContext, next: AttemptNext): Promise<unknown> {
