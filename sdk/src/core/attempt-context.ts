@@ -30,6 +30,10 @@ export class AttemptContext {
   scope: AttemptScope | undefined;
   /** Whether `fn` ran: an attempt rejected before it (open breaker, shed, limiter) is a rejection, not an attempt. */
   invoked = false;
+  /** Whether a half-open circuit breaker admitted this attempt as one of its probes (recovery lets probes through). */
+  probe = false;
+  /** Set by an attempt timeout: it already settles the attempt at once on abort, so `invoke` need not race it. */
+  settlesOnAbort = false;
 
   constructor(
     readonly call: CallContext,
@@ -66,7 +70,8 @@ export class AttemptContext {
       // The attempt ends when its own signal aborts (caller, total or attempt timeout), even if fn ignores it:
       // the stages inside the retry loop then judge it at once (a cancellation is neutral, a deadline a timeout)
       // instead of waiting for a function that may never settle.
-      return raceAbort(Promise.resolve(value), this.signal);
+      const running = Promise.resolve(value);
+      return this.settlesOnAbort ? running : raceAbort(running, this.signal);
     } catch (error) {
       return Promise.reject(error);
     }

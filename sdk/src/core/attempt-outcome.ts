@@ -7,19 +7,32 @@ import type { CallContext } from './call-context.js';
 
 const ABORTED = new DOMException('The operation was aborted', 'AbortError');
 
-/** What {@link attemptFailureCause} returns for an attempt whose caller cancelled it. */
-export const CANCELLED_BY_CALLER: unique symbol = Symbol('cancelled by the caller');
+/**
+ * An outcome that says nothing about the downstream: the caller cancelled the attempt, or it never ran `fn` (it
+ * was refused or cut before). Stages that learn from outcomes (breaker, recovery, adaptive limits) treat it as
+ * neutral: it neither counts as a failure nor as a success.
+ */
+export const NEUTRAL: unique symbol = Symbol('neutral outcome');
 
 /**
- * What an attempt's failure really was, from THIS attempt's state: {@link CANCELLED_BY_CALLER} once the caller's
+ * What an attempt's failure really was, from THIS attempt's state: {@link NEUTRAL} once the caller's
  * signal has aborted (whatever the abort reason or the error the client surfaced); our timeout's error when the
  * attempt's own signal was aborted by its timeout; else the error as thrown. Stages that judge outcomes (breaker,
  * recovery, adaptive limits) classify this, never the raw error.
  */
 export function attemptFailureCause(attempt: AttemptContext, error: unknown): unknown {
-  if (attempt.call.callerSignal.aborted) return CANCELLED_BY_CALLER;
+  if (attempt.call.callerSignal.aborted) return NEUTRAL;
   const signal = attempt.signal;
   return signal.aborted && ResilienceTimeoutError.isInstance(signal.reason) ? signal.reason : error;
+}
+
+/**
+ * What a failed attempt teaches the stages that learn from the downstream: {@link NEUTRAL} when `fn` never ran
+ * (a refusal, or a total timeout during an admission wait) or the caller cancelled, else
+ * {@link attemptFailureCause}.
+ */
+export function downstreamFailure(attempt: AttemptContext, error: unknown): unknown {
+  return attempt.invoked ? attemptFailureCause(attempt, error) : NEUTRAL;
 }
 
 /**
@@ -31,7 +44,7 @@ export function attemptFailureCause(attempt: AttemptContext, error: unknown): un
 export function classifyAttemptFailure(attempt: AttemptContext, error: unknown): ClassifiedError {
   const cause = attemptFailureCause(attempt, error);
   const call = attempt.call;
-  return cause === CANCELLED_BY_CALLER ? classifyCancellation(call, error) : call.runtime.classify(cause);
+  return cause === NEUTRAL ? classifyCancellation(call, error) : call.runtime.classify(cause);
 }
 
 /** Classifies the caller's abort as `cancelled`, whatever shape the abort reason or the client's error has. */

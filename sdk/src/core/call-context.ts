@@ -62,6 +62,7 @@ export class CallContext {
   readonly observed: boolean;
   private own: AbortController | undefined;
   private unlinkOwn: (() => void) | undefined;
+  private released = false;
 
   constructor(
     readonly runtime: PolicyRuntime,
@@ -90,13 +91,19 @@ export class CallContext {
   ownSignal(): AbortSignal {
     if (this.own === undefined) {
       this.own = new AbortController();
-      this.unlinkOwn = linkAbort(this.signal, this.own);
+      // Read after the call settled (e.g. by a stream fn returned): a snapshot of the call's signal, not linked.
+      if (this.released) {
+        if (this.signal.aborted) this.own.abort(this.signal.reason);
+      } else {
+        this.unlinkOwn = linkAbort(this.signal, this.own);
+      }
     }
     return this.own.signal;
   }
 
   /** Detaches the call from its caller's signal; the attempt loop calls it when the call settles. */
   release(): void {
+    this.released = true;
     if (this.unlinkOwn !== undefined) {
       this.unlinkOwn();
       this.unlinkOwn = undefined;

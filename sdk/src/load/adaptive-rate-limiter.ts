@@ -1,5 +1,5 @@
 import type { AttemptContext } from '../core/attempt-context.js';
-import { attemptFailureCause, CANCELLED_BY_CALLER } from '../core/attempt-outcome.js';
+import { downstreamFailure, NEUTRAL } from '../core/attempt-outcome.js';
 import { recordRejection } from '../core/rejection.js';
 import type { AttemptNext, AttemptStage } from '../core/stage.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
@@ -165,6 +165,7 @@ export class AdaptiveRateLimiter implements AttemptStage {
     this.tokens = Math.min(this.tokens, this.maxCapacity);
   }
 
+  /** @internal The pipeline stage (inside the retry loop). */
   runAttempt(attempt: AttemptContext, next: AttemptNext): Promise<unknown> {
     const call = attempt.call;
     if (!this.enabled) return this.observe(attempt, next);
@@ -174,7 +175,7 @@ export class AdaptiveRateLimiter implements AttemptStage {
       this.tokens -= 1;
       return this.observe(attempt, next);
     }
-    if (waitMs > this.settings.maxWaitMs || Date.now() + waitMs >= call.deadline) {
+    if (waitMs > this.settings.maxWaitMs || Date.now() + Math.ceil(waitMs) >= call.deadline) {
       this.rejected++;
       recordRejection(call, this.attributes, 'rate_limiter', { [ATTR_RESILIENCE_RATE_LIMITER]: this.name });
       const wait = Math.ceil(waitMs);
@@ -202,9 +203,9 @@ export class AdaptiveRateLimiter implements AttemptStage {
         return value;
       },
       (error: unknown) => {
-        const cause = attemptFailureCause(attempt, error);
+        const cause = downstreamFailure(attempt, error);
         // Only responses of the downstream teach the controller: not a cancellation, not a rejection before it.
-        if (cause !== CANCELLED_BY_CALLER && attempt.invoked) {
+        if (cause !== NEUTRAL) {
           this.update(this.throttling.has(attempt.call.runtime.classify(cause).category));
         }
         throw error;
@@ -212,6 +213,7 @@ export class AdaptiveRateLimiter implements AttemptStage {
     );
   }
 
+  /** State and counters for dashboards and the monitoring API. */
   snapshot(): AdaptiveRateLimiterSnapshot {
     if (this.enabled) this.refill();
     return {

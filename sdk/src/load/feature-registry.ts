@@ -12,7 +12,7 @@ import {
   METRIC_FEATURE_ENABLED,
 } from '../semconv.js';
 import { addSpanEvent } from '../telemetry/spans.js';
-import { safely } from '../util/safely.js';
+import { isolatedListeners } from '../util/isolated-listeners.js';
 import { OptionsValidator } from '../util/validate.js';
 import { Feature, type FeatureCallOptions, type FeatureOptions } from './feature.js';
 import { checkFeatureOptions } from './feature-options.js';
@@ -52,7 +52,7 @@ export class FeatureRegistry {
   private readonly now: Clock;
 
   /** Fires when a feature is disabled or enabled (listeners run safely). */
-  readonly onChange = this.emitter.addListener;
+  readonly onChange = isolatedListeners(this.emitter, 'feature onChange');
 
   constructor(private readonly options: FeatureRegistryOptions = {}) {
     this.classify = options.classifier ?? classifyError;
@@ -86,7 +86,7 @@ export class FeatureRegistry {
       [ATTR_RESILIENCE_FEATURE_STATE]: change.enabled ? 'enabled' : 'disabled',
       [ATTR_RESILIENCE_FEATURE_REASON]: change.reason,
     });
-    safely('feature onChange listener', () => this.emitter.emit(change));
+    this.emitter.emit(change);
   }
 
   /** The feature named `name`. */

@@ -1,4 +1,5 @@
 import type { Classifier } from '../classify/types.js';
+import { cachedClassifier } from '../core/cached-classifier.js';
 import type { PolicyRegistry } from '../core/registry.js';
 import type { CircuitBreaker } from '../policies/circuit-breaker.js';
 import { OptionsValidator } from '../util/validate.js';
@@ -81,7 +82,7 @@ export function buildLoadStages(
     inlineRecovery = new RecoveryManager(
       name,
       follow ? { ...rec, circuitBreaker: breaker } : rec,
-      rec.classifier ?? classify,
+      rec.classifier === undefined ? classify : cachedClassifier(rec.classifier),
     );
     const manager = inlineRecovery;
     disposables.push(() => manager.dispose());

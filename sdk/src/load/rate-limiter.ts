@@ -105,6 +105,7 @@ export class RateLimiter implements CallStage {
     return fn({ signal: options.signal ?? new AbortController().signal });
   }
 
+  /** @internal The pipeline stage (outside the retry loop: one permit per call). */
   runCall(call: CallContext, next: CallNext): Promise<unknown> {
     const taken = this.take(call.rateLimitKey, call.signal, call);
     return taken === READY ? next(call) : taken.then(() => next(call));
@@ -120,12 +121,17 @@ export class RateLimiter implements CallStage {
       return READY;
     }
     if (wait < 0) return Promise.reject(this.reject(key, permits.nextFreeIn(now), ctx));
-    this.granted++;
-    this.waited++;
-    return sleep(Math.ceil(wait), signal).catch((reason: unknown) => {
-      permits.release(this.now());
-      throw reason;
-    });
+    return sleep(Math.ceil(wait), signal).then(
+      () => {
+        this.granted++;
+        this.waited++;
+      },
+      (reason: unknown) => {
+        // The caller gave up while waiting: the permit goes back and nothing was granted.
+        permits.release(this.now());
+        throw reason;
+      },
+    );
   }
 
   private reject(key: string | undefined, retryAfterMs: number, ctx: CallContext | undefined): Error {
@@ -140,6 +146,7 @@ export class RateLimiter implements CallStage {
     );
   }
 
+  /** State, counters and configuration for dashboards and the monitoring API. */
   snapshot(): RateLimiterSnapshot {
     return {
       name: this.name,

@@ -1,7 +1,7 @@
 import { EventEmitter, type IDisposable } from 'cockatiel';
 import type { Classifier } from '../classify/types.js';
 import type { AttemptContext } from '../core/attempt-context.js';
-import { attemptFailureCause, CANCELLED_BY_CALLER } from '../core/attempt-outcome.js';
+import { downstreamFailure, NEUTRAL } from '../core/attempt-outcome.js';
 import { attemptEventSpan } from '../core/attempt-telemetry.js';
 import type { CallContext } from '../core/call-context.js';
 import { recordRejection } from '../core/rejection.js';
@@ -10,7 +10,7 @@ import { ExecutionRejectedError } from '../errors/signals.js';
 import type { CircuitTransition } from '../policies/circuit-breaker.js';
 import type { ErrorCategory, RecoveryState, RecoveryTrigger } from '../semconv.js';
 import { raceAbort } from '../util/abort.js';
-import { safely } from '../util/safely.js';
+import { isolatedListeners } from '../util/isolated-listeners.js';
 import { HealthChecker } from './health-checker.js';
 import { type Clock, monotonicNow } from './internal.js';
 import { RECOVERY_DEFAULTS, type RecoveryOptions } from './recovery-options.js';
@@ -49,7 +49,7 @@ export class RecoveryManager implements AttemptStage {
   private readonly cleanups: Array<() => void> = [];
 
   /** Fires on every state change (listeners run safely). */
-  readonly onStateChange = this.emitter.addListener;
+  readonly onStateChange = isolatedListeners(this.emitter, 'recovery onStateChange');
 
   constructor(
     readonly name: string,
@@ -118,7 +118,7 @@ export class RecoveryManager implements AttemptStage {
     if (this.current !== 'healthy') this.tick(attempt);
     const ratio = this.current === 'healthy' ? 1 : this.trafficRatio;
     // A half-open breaker's probe always goes through: a shed probe would close it without any evidence.
-    const probe = ratio < 1 && this.options.circuitBreaker?.state === 'half_open';
+    const probe = ratio < 1 && attempt?.probe === true && this.options.circuitBreaker?.state === 'half_open';
     const admitted = ratio >= 1 || probe || (ratio > 0 && this.random() < ratio);
     if (admitted) this.admitted++;
     else this.shedCount++;
@@ -126,6 +126,7 @@ export class RecoveryManager implements AttemptStage {
     return admitted;
   }
 
+  /** @internal The pipeline stage (inside the retry loop, inside the breaker). */
   runAttempt(attempt: AttemptContext, next: AttemptNext): Promise<unknown> {
     if (!this.admitAttempt(attempt)) return Promise.reject(this.shed(attempt.call));
     return next(attempt).then(
@@ -134,7 +135,7 @@ export class RecoveryManager implements AttemptStage {
         return value;
       },
       (error: unknown) => {
-        this.learn(attemptFailureCause(attempt, error), attempt);
+        this.learn(downstreamFailure(attempt, error), attempt);
         throw error;
       },
     );
@@ -142,7 +143,7 @@ export class RecoveryManager implements AttemptStage {
 
   /** Counts a failure whose category is a failure category; a cancellation or a 400 teaches nothing. */
   private learn(cause: unknown, attempt?: AttemptContext): void {
-    if (cause === CANCELLED_BY_CALLER) return;
+    if (cause === NEUTRAL) return;
     if (this.failureCategories.has(this.classify(cause).category)) this.failed(attempt);
   }
 
@@ -158,7 +159,7 @@ export class RecoveryManager implements AttemptStage {
       this.succeeded(undefined);
       return value;
     } catch (error) {
-      this.learn(signal?.aborted === true ? CANCELLED_BY_CALLER : error);
+      this.learn(signal?.aborted === true ? NEUTRAL : error);
       throw error;
     }
   }
@@ -255,9 +256,10 @@ export class RecoveryManager implements AttemptStage {
       to,
       trigger,
     );
-    safely('recovery onStateChange listener', () => this.emitter.emit(transition));
+    this.emitter.emit(transition);
   }
 
+  /** State, counters and configuration for dashboards and the monitoring API. */
   snapshot(): RecoverySnapshot {
     const trafficRatio = this.trafficRatio;
     return {

@@ -1,4 +1,5 @@
 import type { Classifier } from '../classify/types.js';
+import { cachedClassifier } from '../core/cached-classifier.js';
 import type { AttemptStage, CallStage } from '../core/stage.js';
 import type { AdaptiveRateLimiter } from '../load/adaptive-rate-limiter.js';
 import { buildLoadStages, type LoadStages } from '../load/pipeline-stages.js';
@@ -42,7 +43,11 @@ export function buildStages<F>(
       ? undefined
       : cb instanceof CircuitBreaker
         ? cb
-        : new CircuitBreaker(name, cb, cb.classifier ?? classify);
+        : new CircuitBreaker(
+            name,
+            cb,
+            cb.classifier === undefined ? classify : cachedClassifier(cb.classifier),
+          );
   const load = buildLoadStages(name, resolved, classify, circuitBreaker);
 
   const call: CallStage[] = [];

@@ -27,6 +27,7 @@ import { AttributeCache } from '../telemetry/attributes.js';
 import { HotAttributes } from '../telemetry/hot-attributes.js';
 import { isRecording } from '../telemetry/spans.js';
 import { currentTelemetry, type Telemetry } from '../telemetry/telemetry.js';
+import { isolatedListeners } from '../util/isolated-listeners.js';
 import { safely } from '../util/safely.js';
 import { buildStages } from './build-stages.js';
 import { type PolicyOptions, resolvePolicyOptions } from './options.js';
@@ -66,11 +67,11 @@ export class ResiliencePolicy<F = never>
   private readonly disposables: Array<() => void> = [];
 
   /** cockatiel-compatible event: a call succeeded (fallbacks included). */
-  readonly onSuccess = this.successEmitter.addListener;
+  readonly onSuccess = isolatedListeners(this.successEmitter, 'policy onSuccess');
   /** cockatiel-compatible event: a call failed; `handled` is false (the error reached the caller). */
-  readonly onFailure = this.failureEmitter.addListener;
+  readonly onFailure = isolatedListeners(this.failureEmitter, 'policy onFailure');
   /** A fallback served a call (cockatiel has no such event): which kind, and the call's final error. */
-  readonly onFallback = this.fallbackEmitter.addListener;
+  readonly onFallback = isolatedListeners(this.fallbackEmitter, 'policy onFallback');
 
   constructor(name: string, options: PolicyOptions<F> = {}) {
     const resolved = resolvePolicyOptions<F>(name, options);

@@ -14,7 +14,8 @@ export class BreakerFamily {
 
   constructor(
     private readonly self: CircuitBreaker,
-    readonly parent: CircuitBreaker | undefined,
+    /** The parent breaker; cleared when either of the two is disposed. */
+    public parent: CircuitBreaker | undefined,
     private readonly isolateChildren: boolean,
   ) {}
 
@@ -54,10 +55,16 @@ export class BreakerFamily {
     this.holds.clear();
   }
 
-  /** Detaches from the parent and releases the children. */
+  /**
+   * Detaches from the parent and releases the children; the children leave this breaker out of their lineage (a
+   * disposed breaker, gone from the registry and the monitoring API, must not keep rejecting them).
+   */
   dispose(): void {
     this.parent?.family.leave(this.self);
+    this.parent = undefined;
     for (const handle of this.holds.values()) handle.dispose();
     this.holds.clear();
+    for (const child of this.children) child.family.parent = undefined;
+    this.children.clear();
   }
 }

@@ -1,7 +1,7 @@
 import { EventEmitter, type IDisposable } from 'cockatiel';
 import type { ClassifiedError } from '../classify/types.js';
 import type { AttemptContext } from '../core/attempt-context.js';
-import { attemptFailureCause, CANCELLED_BY_CALLER } from '../core/attempt-outcome.js';
+import { downstreamFailure, NEUTRAL } from '../core/attempt-outcome.js';
 import { attemptEventSpan } from '../core/attempt-telemetry.js';
 import type { CallContext } from '../core/call-context.js';
 import { recordRejection } from '../core/rejection.js';
@@ -9,7 +9,7 @@ import type { AttemptNext, AttemptStage } from '../core/stage.js';
 import { CircuitOpenError } from '../errors/signals.js';
 import type { CircuitStateName } from '../semconv.js';
 import { raceAbort } from '../util/abort.js';
-import { safely } from '../util/safely.js';
+import { isolatedListeners } from '../util/isolated-listeners.js';
 import { BreakerFamily } from './circuit-breaker-family.js';
 import {
   CIRCUIT_BREAKER_DEFAULTS,
@@ -58,12 +58,15 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
   private readonly stats = new BreakerStats();
   private readonly transitionEmitter = new EventEmitter<CircuitTransition>();
   private readonly cleanups: Array<() => void> = [];
-  private readonly lineage: readonly CircuitBreaker[];
+  private disposed = false;
   /** @internal Parent, children and propagation of a hierarchy of breakers. */
   readonly family: BreakerFamily;
 
-  /** Fires on every state change (listeners run safely; a throw is reported through `diag`). */
-  readonly onTransition = this.transitionEmitter.addListener;
+  /**
+   * Fires on every state change. Each listener runs on its own: one that throws is reported through `diag` and
+   * never keeps the others (a recovery manager following this breaker, say) from hearing the change.
+   */
+  readonly onTransition = isolatedListeners(this.transitionEmitter, 'circuit breaker onTransition');
 
   constructor(
     name: string,
@@ -82,17 +85,17 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     if (this.machine.state !== 'closed') this.stats.onTransition({ to: this.machine.state, at: Date.now() });
     this.telemetry = new BreakerTelemetry(name, () => this.machine.state);
     this.family = new BreakerFamily(this, options.parent, options.isolateChildren ?? false);
-    this.lineage = [...(options.parent?.lineage ?? []), this];
     this.family.onTransition(this.machine.state);
     this.family.attach();
   }
 
   private changed({ from, to }: CircuitChange): void {
+    if (this.disposed) return;
     const transition = { breaker: this.name, from, to, at: Date.now() };
     this.stats.onTransition(transition);
     this.family.onTransition(to);
     this.telemetry.transition(from, to);
-    safely('circuit breaker onTransition listener', () => this.transitionEmitter.emit(transition));
+    this.transitionEmitter.emit(transition);
   }
 
   /** Current state. Open → half-open happens on the first call after the open wait (no timer per breaker). */
@@ -143,17 +146,25 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
    */
   execute<T>(fn: BreakerFn<T>, signal?: AbortSignal): Promise<T> {
     const input = { signal: signal ?? new AbortController().signal };
-    const judge = (error: unknown): unknown => (signal?.aborted === true ? CANCELLED_BY_CALLER : error);
+    const judge = (error: unknown): unknown => (signal?.aborted === true ? NEUTRAL : error);
     const run = () => raceAbort(Promise.resolve(fn(input)), input.signal);
     return this.guard(undefined, judge, run) as Promise<T>;
   }
 
+  /** @internal The pipeline stage (inside the retry loop). */
   runAttempt(attempt: AttemptContext, next: AttemptNext): Promise<unknown> {
     return this.guard(
       attempt,
-      error => attemptFailureCause(attempt, error),
+      error => downstreamFailure(attempt, error),
       () => next(attempt),
     );
+  }
+
+  /** This breaker and its ancestors, root first (a disposed parent leaves the lineage). */
+  private lineage(): CircuitBreaker[] {
+    const chain: CircuitBreaker[] = [this];
+    for (let b = this.family.parent; b !== undefined; b = b.family.parent) chain.unshift(b);
+    return chain;
   }
 
   /**
@@ -166,13 +177,16 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     run: () => PromiseLike<unknown> | unknown,
   ): Promise<unknown> {
     const call = attempt?.call;
+    const lineage = this.family.parent === undefined ? [this as CircuitBreaker] : this.lineage();
     const permits: number[] = [];
-    for (const breaker of this.lineage) {
+    for (const breaker of lineage) {
       const permit = breaker.admit(call);
       if (permit === REJECTED) {
-        for (const [i, p] of permits.entries()) this.lineage[i]?.machine.neutral(p);
+        // The ancestors that admitted it hear nothing about the downstream: a neutral outcome.
+        for (const [i, p] of permits.entries()) lineage[i]?.settled(undefined, p, NEUTRAL);
         return Promise.reject(breaker.rejection());
       }
+      if (attempt !== undefined && breaker.state === 'half_open') attempt.probe = true;
       permits.push(permit);
     }
     let running: Promise<unknown>;
@@ -183,12 +197,12 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     }
     return running.then(
       value => {
-        for (const [i, p] of permits.entries()) this.lineage[i]?.settled(attempt, p, NO_FAILURE);
+        for (const [i, p] of permits.entries()) lineage[i]?.settled(attempt, p, NO_FAILURE);
         return value;
       },
       (error: unknown) => {
         const cause = judge(error);
-        for (const [i, p] of permits.entries()) this.lineage[i]?.settled(attempt, p, cause);
+        for (const [i, p] of permits.entries()) lineage[i]?.settled(attempt, p, cause);
         throw error;
       },
     );
@@ -221,11 +235,13 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
    */
   private settled(attempt: AttemptContext | undefined, permit: number, cause: unknown): void {
     const before = this.machine.state;
+    // The statistics count every outcome observed; the state machine ignores one whose permit is stale (the
+    // circuit moved since the call was admitted, e.g. it opened on a concurrent failure, or was reset).
     if (cause === NO_FAILURE) {
       this.stats.onSuccess();
       this.machine.success(permit);
     } else {
-      const classified = cause === CANCELLED_BY_CALLER ? undefined : this.classify(cause);
+      const classified = cause === NEUTRAL ? undefined : this.classify(cause);
       if (classified !== undefined && this.counts(classified)) {
         this.stats.onFailure(classified);
         this.machine.failure(permit, cause);
@@ -249,6 +265,7 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
 
   /** Stops reporting this breaker's gauge, leaves its registry and its family. */
   dispose(): void {
+    this.disposed = true;
     this.telemetry.dispose();
     this.family.dispose();
     for (const cleanup of this.cleanups.splice(0)) cleanup();

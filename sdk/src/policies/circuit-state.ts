@@ -112,7 +112,7 @@ export class CircuitStateMachine {
     return this.generation;
   }
 
-  /** Reports a success of the call admitted with `permit`. */
+  /** Reports a success of the call admitted with `permit` (ignored when the permit is stale). */
   success(permit: number): void {
     if (permit !== this.generation) return;
     const base = this.base;
@@ -169,9 +169,19 @@ export class CircuitStateMachine {
     this.move({ name: 'open', openedAt: this.now(), backoff, openings });
   }
 
-  /** Holds the circuit open until the returned handle is disposed (reference-counted; survives `reset()`). */
+  /**
+   * Holds the circuit open until the returned handle is disposed (reference-counted; survives `reset()`). When
+   * the last hold is released the circuit is back in the state it was held over: closed stays closed, an open
+   * circuit keeps its wait (a child breaker that opened on its own failures is not force-closed when its parent
+   * releases it), and probes that were in flight when the hold began are due again.
+   */
   isolate(): IDisposable {
     const from = this.state;
+    const base = this.base;
+    if (base.name === 'half_open') {
+      // The probes in flight become stale: after the hold, a probe is due at once.
+      this.base = { ...base, name: 'open', openedAt: this.now() - base.backoff.duration };
+    }
     this.holds++;
     this.generation++;
     this.announce(from);
@@ -182,8 +192,6 @@ export class CircuitStateMachine {
         released = true;
         const before = this.state;
         this.holds--;
-        // Releasing the last hold closes the circuit with a clean failure history.
-        if (this.holds === 0) this.clear();
         this.announce(before);
       },
     };

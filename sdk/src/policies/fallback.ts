@@ -14,6 +14,7 @@ import {
   METRIC_FALLBACKS,
 } from '../semconv.js';
 import { addSpanEvent } from '../telemetry/spans.js';
+import { linkAbort, raceAbort } from '../util/abort.js';
 import { safely } from '../util/safely.js';
 import type { OptionsValidator } from '../util/validate.js';
 import { FallbackCache } from './fallback-cache.js';
@@ -25,7 +26,10 @@ export type FallbackWhen = readonly ErrorCategory[] | ((error: ClassifiedError) 
 export interface FallbackContext {
   /** Why the call failed. */
   readonly error: ClassifiedError;
-  /** The caller's signal (the call's own timeouts have already fired). */
+  /**
+   * This call's own signal, aborting when the caller's does (the call's own timeouts have already fired and do not
+   * abort it). A caller abort also ends a fallback that ignores the signal: the call rejects `cancelled`.
+   */
   readonly signal: AbortSignal;
   /** Attempts the call made. */
   readonly attempts: number;
@@ -33,6 +37,7 @@ export interface FallbackContext {
   readonly cacheKey: string | undefined;
   /** The `properties` the call was executed with (empty when none). */
   readonly properties: Readonly<Record<string, unknown>>;
+  /** Name of the policy whose call failed. */
   readonly policy: string;
 }
 
@@ -179,34 +184,46 @@ export class FallbackStage implements CallStage {
   private async recover(ctx: CallContext, error: unknown): Promise<unknown> {
     const final = finalizeError(ctx, error);
     const classified = final.classified;
+    // The factory gets this call's own signal, following the caller's (never a signal shared with other calls),
+    // and a caller abort ends a fallback that ignores it at once.
+    const caller = ctx.callerSignal;
+    const controller = new AbortController();
+    const unlink = linkAbort(caller, controller);
+    const cancellable = !caller.aborted;
     const fallbackCtx: FallbackContext = {
       error: classified,
-      signal: ctx.callerSignal,
+      signal: controller.signal,
       attempts: ctx.attempts,
       cacheKey: ctx.cacheKey,
       properties: ctx.properties ?? {},
       policy: ctx.runtime.name,
     };
-    for (const fallback of this.chain) {
-      let applies = false;
-      safely('fallback when predicate', () => {
-        applies = fallback.when(classified);
-      });
-      if (!applies) continue;
-      try {
-        const result = await fallback.serve(fallbackCtx);
-        if (!result.served) continue;
-        this.record(ctx, fallback.kind, classified);
-        safely('policy onFallback listener', () => this.onServed({ kind: fallback.kind, error: final }));
-        return result.value;
-      } catch (fallbackError) {
-        diag.warn(
-          `agent-resilience: ${fallback.kind} fallback of "${ctx.runtime.name}" failed; trying the next one`,
-          fallbackError,
-        );
+    try {
+      for (const fallback of this.chain) {
+        let applies = false;
+        safely('fallback when predicate', () => {
+          applies = fallback.when(classified);
+        });
+        if (!applies) continue;
+        try {
+          const served = fallback.serve(fallbackCtx);
+          const result = await (cancellable ? raceAbort(served, caller) : served);
+          if (!result.served) continue;
+          this.record(ctx, fallback.kind, classified);
+          safely('policy onFallback listener', () => this.onServed({ kind: fallback.kind, error: final }));
+          return result.value;
+        } catch (fallbackError) {
+          if (cancellable && caller.aborted) throw finalizeError(ctx, fallbackError);
+          diag.warn(
+            `agent-resilience: ${fallback.kind} fallback of "${ctx.runtime.name}" failed; trying the next one`,
+            fallbackError,
+          );
+        }
       }
+      throw final;
+    } finally {
+      unlink();
     }
-    throw final;
   }
 
   private record(ctx: CallContext, kind: FallbackKind, classified: ClassifiedError): void {

@@ -33,11 +33,8 @@ function withTimer(
   inner: (signal: AbortSignal) => Promise<unknown>,
   onTimeout: (error: ResilienceTimeoutError) => unknown,
 ): Promise<unknown> {
+  if (parent.aborted) return Promise.reject(parent.reason);
   const controller = new AbortController();
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return Promise.reject(parent.reason);
-  }
   return new Promise((resolve, reject) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -47,7 +44,12 @@ function withTimer(
       unsubscribe();
       const error = new ResilienceTimeoutError(kind, ms);
       controller.abort(error);
-      reject(onTimeout(error));
+      // Never throw from a timer: whatever building the final error does, the call settles.
+      let settledWith: unknown = error;
+      safely('settling a timed-out call', () => {
+        settledWith = onTimeout(error);
+      });
+      reject(settledWith);
     }, ms);
     const unsubscribe = onAbort(parent, () => {
       clearTimeout(timer);
@@ -84,6 +86,7 @@ export class AttemptTimeoutStage implements AttemptStage {
       attempt.signal,
       signal => {
         attempt.signal = signal;
+        attempt.settlesOnAbort = true;
         return next(attempt);
       },
       error => {
@@ -95,7 +98,8 @@ export class AttemptTimeoutStage implements AttemptStage {
 }
 
 /**
- * Bounds the whole call, retries and waits included. When it fires the call ends with reason `deadline`; the
+ * Bounds the call from the retry loop on, retries and their waits included (a bulkhead queue or rate-limiter wait
+ * comes before it). When it fires the call ends with reason `deadline`; the
  * retry strategy also stops scheduling retries that could not finish before the deadline.
  */
 export class TotalTimeoutStage implements CallStage {

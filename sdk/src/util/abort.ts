@@ -1,3 +1,4 @@
+import { diag } from '@opentelemetry/api';
 import { MAX_TIMER_MS } from './timers.js';
 
 /**
@@ -38,9 +39,16 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
     const subscribers = new Set<() => void>();
     const listener = (): void => {
       hubs.delete(signal);
-      const due = [...subscribers];
-      subscribers.clear();
-      for (const subscriber of due) subscriber();
+      // The live set: a subscriber unsubscribed by an earlier one during this fire is skipped; one that throws
+      // is reported and does not keep the others from running.
+      for (const subscriber of subscribers) {
+        subscribers.delete(subscriber);
+        try {
+          subscriber();
+        } catch (error) {
+          diag.error('agent-resilience: an abort subscriber failed', error);
+        }
+      }
     };
     hub = { listener, subscribers };
     hubs.set(signal, hub);
