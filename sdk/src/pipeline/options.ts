@@ -25,7 +25,10 @@ export interface PolicyOptions<F = never> extends LoadPolicyOptions {
   readonly circuitBreaker?: CircuitBreakerOptions | CircuitBreaker;
   /** Bound on each attempt, in ms; a fired attempt timeout is a retryable `timeout` failure. */
   readonly attemptTimeoutMs?: number;
-  /** Bound on the whole call (all attempts and waits), in ms; ends the call with reason `deadline`. */
+  /**
+   * Bound on the call from the retry loop on (all attempts and retry waits), in ms; ends the call with reason
+   * `deadline`. A bulkhead queue or rate-limiter wait comes before it (bound those with `maxQueue` / `maxWaitMs`).
+   */
   readonly totalTimeoutMs?: number;
   /** Concurrency limit; excess calls queue or are rejected (`rejected`). */
   readonly bulkhead?: BulkheadOptions;

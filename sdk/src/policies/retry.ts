@@ -38,6 +38,10 @@ const IMMEDIATE_RETRIES_PER_YIELD = 64;
 
 const yieldToEventLoop = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
 
+/** Whether the call's signal was aborted by our total timeout (`deadline`) rather than by the caller. */
+const endedByDeadline = (call: CallContext, abortReason: unknown): boolean =>
+  ResilienceTimeoutError.isInstance(abortReason) && !call.callerSignal.aborted;
+
 type Decision =
   | { readonly retry: false; readonly reason: RetryReason; readonly classified: ClassifiedError }
   | {
@@ -103,8 +107,10 @@ export class RetryStage implements AttemptLoop {
           delaySource: decision.source,
           error: classified,
         };
-        const hooks = [this.config?.onRetry, call.onRetry];
-        for (const hook of hooks) if (hook !== undefined) safely('retry onRetry hook', () => hook(info));
+        const policyHook = this.config?.onRetry;
+        const callHook = call.onRetry;
+        if (policyHook !== undefined) safely('retry onRetry hook', () => policyHook(info));
+        if (callHook !== undefined) safely('retry onRetry hook', () => callHook(info));
         previousDelay = decision.delayMs;
         if (decision.delayMs > 0) immediate = 0;
         else if (++immediate % IMMEDIATE_RETRIES_PER_YIELD === 0) await yieldToEventLoop();
@@ -119,7 +125,7 @@ export class RetryStage implements AttemptLoop {
 
   /** Ends the call because its signal aborted: the total timeout (`deadline`) or the caller (`cancelled`). */
   private stopOnAbort(call: CallContext, abortReason: unknown): Error {
-    if (ResilienceTimeoutError.isInstance(abortReason) && !call.callerSignal.aborted) {
+    if (endedByDeadline(call, abortReason)) {
       return this.giveUp(call, call.runtime.classify(abortReason), 'deadline');
     }
     return this.giveUp(call, classifyCancellation(call, abortReason), 'cancelled');
@@ -133,8 +139,11 @@ export class RetryStage implements AttemptLoop {
   ): Decision {
     if (classified.category === 'cancelled') return { retry: false, reason: 'cancelled', classified };
     if (call.signal.aborted) {
-      const timedOut = ResilienceTimeoutError.isInstance(call.signal.reason) && !call.callerSignal.aborted;
-      return { retry: false, reason: timedOut ? 'deadline' : 'cancelled', classified };
+      return {
+        retry: false,
+        reason: endedByDeadline(call, call.signal.reason) ? 'deadline' : 'cancelled',
+        classified,
+      };
     }
     const config = this.config;
     if (config === undefined)
