@@ -14,6 +14,8 @@ import type { BenchCase } from './harness.js';
 import { type OtelState, useOtel } from './otel-states.js';
 
 const fn = async (): Promise<number> => 1;
+/** A function that reads its signal, as a real client does: ours then makes the call its own signal. */
+const readsSignal = async ({ signal }: { signal: AbortSignal }): Promise<number> => (signal.aborted ? 0 : 1);
 
 /** The parts every compared pipeline has: retry (3, exponential), consecutive breaker (5, 10 s), 1 s timeout. */
 const cockatiel = (withTimeout: boolean) => {
@@ -44,6 +46,7 @@ export const CASE = {
   cockatiel: 'cockatiel wrap(retry, breaker, timeout)',
   opossum: 'opossum breaker (defaults)',
   oursNoTimeout: 'ours retry+breaker, no OTel SDK (a)',
+  oursReadsSignal: 'ours retry+breaker, fn reads its signal, no OTel SDK',
   oursNoop: 'ours retry+breaker+timeout, no OTel SDK (a)',
   oursMetrics: 'ours retry+breaker+timeout, metrics SDK (b)',
   oursFull: 'ours retry+breaker+timeout, metrics + batch spans (c)',
@@ -64,6 +67,7 @@ export function successPathCases(only?: readonly string[]): BenchCase[] {
     { name: CASE.cockatiel, run: () => cockatielTimeout.execute(fn) },
     { name: CASE.opossum, run: () => opossum.fire() },
     { name: CASE.oursNoTimeout, run: () => plain.execute(fn), ...withOtel('none') },
+    { name: CASE.oursReadsSignal, run: () => plain.execute(readsSignal), ...withOtel('none') },
     { name: CASE.oursNoop, run: () => timed.execute(fn), ...withOtel('none') },
     { name: CASE.oursMetrics, run: () => timed.execute(fn), ...withOtel('metrics') },
     {
