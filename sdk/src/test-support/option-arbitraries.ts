@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { ERROR_CATEGORIES } from '../semconv.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
+import type { NumberConstraint } from '../util/validate.js';
 
 /** One option: the values it accepts and values it must refuse (none: any value is accepted). */
 export interface Leaf {
@@ -52,17 +53,8 @@ export const WRONG_TYPES: fc.Arbitrary<unknown> = fc.oneof(
   fc.bigInt({ min: 0n, max: 10n }),
 );
 
-interface Range {
-  readonly min?: number;
-  readonly above?: number;
-  readonly max?: number;
-  readonly below?: number;
-  readonly integer?: boolean;
-  readonly allowInfinity?: boolean;
-}
-
 /** A number option with the validator's constraint. */
-export function num(range: Range): Leaf {
+export function num(range: NumberConstraint): Leaf {
   const { integer = false, allowInfinity = false } = range;
   const lower = range.min ?? range.above;
   const upper = range.max ?? range.below;

@@ -23,7 +23,8 @@ export function describeValue(value: unknown): string {
   return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
 }
 
-interface NumberConstraint {
+/** The bounds `OptionsValidator.number` checks. */
+export interface NumberConstraint {
   /** Inclusive lower bound. */
   readonly min?: number;
   /** Exclusive lower bound. */
