@@ -95,6 +95,44 @@ const CONTRACT: ReadonlyArray<
   ],
   ['gen_ai.invoke_agent.duration', 'histogram', 's', ['gen_ai.agent.name', 'error.type']],
   ['gen_ai.execute_tool.duration', 'histogram', 's', ['gen_ai.tool.name', 'gen_ai.agent.name', 'error.type']],
+  [
+    'gen_ai.client.inference.time_to_first_chunk',
+    'histogram',
+    's',
+    ['resilience.policy', 'gen_ai.provider.name', 'gen_ai.request.model'],
+  ],
+  ['resilience.stream.stalls', 'counter', '{stall}', ['resilience.policy', 'resilience.stream.committed']],
+  [
+    'resilience.stream.broken',
+    'counter',
+    '{stream}',
+    ['resilience.policy', 'resilience.stream.committed', 'resilience.error.category'],
+  ],
+  [
+    'resilience.tokens',
+    'counter',
+    '{token}',
+    ['resilience.policy', 'resilience.token.kind', 'gen_ai.token.type'],
+  ],
+  ['resilience.inner_retries', 'counter', '{call}', ['resilience.policy', 'resilience.framework']],
+  [
+    'gen_ai.client.inference.duration',
+    'histogram',
+    's',
+    ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model', 'error.type'],
+  ],
+  [
+    'gen_ai.client.inference.usage.input_tokens',
+    'counter',
+    '{token}',
+    ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model'],
+  ],
+  [
+    'gen_ai.client.inference.usage.output_tokens',
+    'counter',
+    '{token}',
+    ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model'],
+  ],
 ];
 
 describe('the telemetry contract (literal snapshot)', () => {

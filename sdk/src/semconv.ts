@@ -73,6 +73,14 @@ export const ATTR_RESILIENCE_BATCH_DECISION_REASON = 'resilience.batch.decision.
 export const ATTR_RESILIENCE_AGENT_RUN_ID = 'resilience.agent.run.id';
 /** Conversation thread of an agent run; spans only (high cardinality). */
 export const ATTR_RESILIENCE_AGENT_THREAD_ID = 'resilience.agent.thread.id';
+/** Whether a stream had delivered its first content chunk (was committed) when it stalled or broke (boolean). */
+export const ATTR_RESILIENCE_STREAM_COMMITTED = 'resilience.stream.committed';
+/** Whether tokens were spent on the answer the user got or wasted on a failed attempt. Values: {@link TOKEN_KINDS}. */
+export const ATTR_RESILIENCE_TOKEN_KIND = 'resilience.token.kind';
+/** The agent framework an adapter plugs into. Values: {@link FRAMEWORKS}. */
+export const ATTR_RESILIENCE_FRAMEWORK = 'resilience.framework';
+/** Chunks a stream had delivered when it broke; span events only. */
+export const ATTR_RESILIENCE_STREAM_CHUNKS = 'resilience.stream.chunks';
 
 // GenAI attributes (copied from the GenAI semantic conventions; Development status).
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
@@ -87,6 +95,7 @@ export const ATTR_GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
 export const ATTR_GEN_AI_TOOL_TYPE = 'gen_ai.tool.type';
 export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type';
 
 /** `gen_ai.operation.name` values we emit. */
 export const GEN_AI_OPERATION_CHAT = 'chat';
@@ -158,11 +167,22 @@ export type RetryReason = (typeof RETRY_REASONS)[number];
 export const RETRY_DELAY_SOURCES = ['backoff', 'retry_after'] as const;
 export type RetryDelaySource = (typeof RETRY_DELAY_SOURCES)[number];
 
-export const FALLBACK_KINDS = ['value', 'factory', 'cache'] as const;
+/** `continuation`: after a committed stream broke, a fallback continued it from its partial output. */
+export const FALLBACK_KINDS = ['value', 'factory', 'cache', 'continuation'] as const;
 export type FallbackKind = (typeof FALLBACK_KINDS)[number];
 
-export const TIMEOUT_KINDS = ['attempt', 'total'] as const;
+/** `first_chunk`: no content chunk within `firstChunkTimeoutMs`; `stall`: a gap between chunks over `stallTimeoutMs`. */
+export const TIMEOUT_KINDS = ['attempt', 'total', 'first_chunk', 'stall'] as const;
 export type TimeoutKind = (typeof TIMEOUT_KINDS)[number];
+
+export const TOKEN_KINDS = ['served', 'wasted'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+export const GEN_AI_TOKEN_TYPES = ['input', 'output'] as const;
+export type GenAiTokenType = (typeof GEN_AI_TOKEN_TYPES)[number];
+
+export const FRAMEWORKS = ['ai_sdk', 'langchain', 'openai_agents'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
 
 export const RECOVERY_STATES = ['healthy', 'degraded', 'recovering', 'failed'] as const;
 export type RecoveryState = (typeof RECOVERY_STATES)[number];
@@ -213,6 +233,12 @@ export const EVENT_TIMEOUT = 'resilience.timeout';
 export const EVENT_RETRY_GIVE_UP = 'resilience.retry.give_up';
 export const EVENT_RECOVERY_STATE_CHANGE = 'resilience.recovery.state_change';
 export const EVENT_ERROR_PATTERN = 'resilience.error.pattern';
+/** A stream delivered its first content chunk: from here on it is not replayed. */
+export const EVENT_STREAM_COMMIT = 'resilience.stream.commit';
+/** A stream broke (error frame, stall, dropped connection), before or after its commit. */
+export const EVENT_STREAM_BREAK = 'resilience.stream.break';
+/** A framework's own retry was seen underneath an adapter (retries would multiply). */
+export const EVENT_INNER_RETRY = 'resilience.inner_retry';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Metrics
@@ -243,6 +269,17 @@ export const METRIC_BATCH_BREAKER_TRIPS = 'resilience.batch.breaker_trips';
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration';
 export const METRIC_GEN_AI_INVOKE_AGENT_DURATION = 'gen_ai.invoke_agent.duration';
 export const METRIC_GEN_AI_EXECUTE_TOOL_DURATION = 'gen_ai.execute_tool.duration';
+export const METRIC_GEN_AI_TIME_TO_FIRST_CHUNK = 'gen_ai.client.inference.time_to_first_chunk';
+export const METRIC_STREAM_STALLS = 'resilience.stream.stalls';
+export const METRIC_STREAM_BROKEN = 'resilience.stream.broken';
+export const METRIC_TOKENS = 'resilience.tokens';
+export const METRIC_INNER_RETRIES = 'resilience.inner_retries';
+/** The GenAI conventions' newest inference names, emitted with `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`. */
+export const METRIC_GEN_AI_CLIENT_INFERENCE_DURATION = 'gen_ai.client.inference.duration';
+export const METRIC_GEN_AI_INFERENCE_INPUT_TOKENS = 'gen_ai.client.inference.usage.input_tokens';
+export const METRIC_GEN_AI_INFERENCE_OUTPUT_TOKENS = 'gen_ai.client.inference.usage.output_tokens';
+/** The `OTEL_SEMCONV_STABILITY_OPT_IN` value that switches GenAI metrics to the newest names. */
+export const GEN_AI_LATEST_OPT_IN = 'gen_ai_latest_experimental';
 
 /** Instrument kinds, as the OTel API creates them. */
 export type InstrumentKind = 'counter' | 'histogram' | 'gauge';
@@ -266,6 +303,10 @@ export const RETRY_DELAY_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4,
 /** GenAI inference buckets from the GenAI semantic conventions. */
 export const GEN_AI_DURATION_BUCKETS_SECONDS = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+] as const;
+/** `gen_ai.client.inference.time_to_first_chunk` buckets from the GenAI semantic conventions. */
+export const GEN_AI_TIME_TO_FIRST_CHUNK_BUCKETS_SECONDS = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ] as const;
 /** `gen_ai.invoke_agent.duration` buckets from the GenAI semantic conventions. */
 export const GEN_AI_AGENT_DURATION_BUCKETS_SECONDS = [
@@ -465,6 +506,72 @@ export const METRICS = {
     unit: 's',
     description: 'Duration of tool executions (execute_tool).',
     attributes: [ATTR_GEN_AI_TOOL_NAME, ATTR_GEN_AI_AGENT_NAME, ATTR_ERROR_TYPE],
+  },
+  genAiTimeToFirstChunk: {
+    name: METRIC_GEN_AI_TIME_TO_FIRST_CHUNK,
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'Time from the start of a streamed call to its first content chunk, retries and fallbacks included.',
+    attributes: [P, ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL],
+  },
+  streamStalls: {
+    name: METRIC_STREAM_STALLS,
+    kind: 'counter',
+    unit: '{stall}',
+    description:
+      'Streams that went longer than stallTimeoutMs without a chunk, before or after their commit.',
+    attributes: [P, ATTR_RESILIENCE_STREAM_COMMITTED],
+  },
+  streamBroken: {
+    name: METRIC_STREAM_BROKEN,
+    kind: 'counter',
+    unit: '{stream}',
+    description:
+      'Streams that broke (error frame, stall, dropped connection): before their commit they are retried or fall back, after it they are reported or continued.',
+    attributes: [P, ATTR_RESILIENCE_STREAM_COMMITTED, ATTR_RESILIENCE_ERROR_CATEGORY],
+  },
+  tokens: {
+    name: METRIC_TOKENS,
+    kind: 'counter',
+    unit: '{token}',
+    description:
+      'Tokens of model calls: served (the answer the user got) or wasted (attempts that failed, were retried or were replaced by a fallback).',
+    attributes: [P, ATTR_RESILIENCE_TOKEN_KIND, ATTR_GEN_AI_TOKEN_TYPE],
+  },
+  innerRetries: {
+    name: METRIC_INNER_RETRIES,
+    kind: 'counter',
+    unit: '{call}',
+    description: 'Calls on which an adapter saw the framework retrying underneath it (retries multiply).',
+    attributes: [P, ATTR_RESILIENCE_FRAMEWORK],
+  },
+  genAiClientInferenceDuration: {
+    name: METRIC_GEN_AI_CLIENT_INFERENCE_DURATION,
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'Duration of model inference calls (newest GenAI name; with OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental).',
+    attributes: [
+      ATTR_GEN_AI_OPERATION_NAME,
+      ATTR_GEN_AI_PROVIDER_NAME,
+      ATTR_GEN_AI_REQUEST_MODEL,
+      ATTR_ERROR_TYPE,
+    ],
+  },
+  genAiInferenceInputTokens: {
+    name: METRIC_GEN_AI_INFERENCE_INPUT_TOKENS,
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Input tokens of model inference calls (newest GenAI name; with the opt-in).',
+    attributes: [ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL],
+  },
+  genAiInferenceOutputTokens: {
+    name: METRIC_GEN_AI_INFERENCE_OUTPUT_TOKENS,
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Output tokens of model inference calls (newest GenAI name; with the opt-in).',
+    attributes: [ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL],
   },
 } as const satisfies Record<string, MetricDescriptor>;
 

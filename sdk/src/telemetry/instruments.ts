@@ -4,6 +4,7 @@ import {
   DURATION_BUCKETS_SECONDS,
   GEN_AI_AGENT_DURATION_BUCKETS_SECONDS,
   GEN_AI_DURATION_BUCKETS_SECONDS,
+  GEN_AI_TIME_TO_FIRST_CHUNK_BUCKETS_SECONDS,
   METRICS,
   type MetricDescriptor,
   RETRY_DELAY_BUCKETS_SECONDS,
@@ -28,6 +29,8 @@ const BUCKETS: Partial<Record<HistogramKey, readonly number[]>> = {
   genAiClientOperationDuration: GEN_AI_DURATION_BUCKETS_SECONDS,
   genAiExecuteToolDuration: GEN_AI_DURATION_BUCKETS_SECONDS,
   genAiInvokeAgentDuration: GEN_AI_AGENT_DURATION_BUCKETS_SECONDS,
+  genAiTimeToFirstChunk: GEN_AI_TIME_TO_FIRST_CHUNK_BUCKETS_SECONDS,
+  genAiClientInferenceDuration: GEN_AI_DURATION_BUCKETS_SECONDS,
 };
 
 const NOOP_METER = createNoopMeter();

@@ -6,12 +6,13 @@
  */
 import type { ResilienceTimeoutError } from '../index.js';
 import { ResilienceError } from '../index.js';
+import type { TimeoutKind } from '../semconv.js';
 import { type CallHandle, FAILURE_CATEGORIES, FAILURES, type RunRecord } from './scripted-downstream.js';
 
 /** How a run ended first: the caller aborted, our timeout aborted its signal, or `fn` settled. */
 export type RunEnd =
   | { readonly by: 'caller'; readonly seq: number }
-  | { readonly by: 'timeout'; readonly seq: number; readonly kind: 'attempt' | 'total' }
+  | { readonly by: 'timeout'; readonly seq: number; readonly kind: TimeoutKind }
   | { readonly by: 'fn'; readonly seq: number; readonly ok: boolean };
 
 export function runEnd(run: RunRecord): RunEnd | undefined {
