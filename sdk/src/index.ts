@@ -52,6 +52,14 @@ export {
   type RegistryKinds,
   type Snapshotting,
 } from './core/registry.js';
+export type {
+  ExecuteStreamOptions,
+  StreamCallOptions,
+  StreamContinuation,
+  StreamFn,
+  StreamOptions,
+  TokenUsage,
+} from './core/stream-options.js';
 // Errors
 export {
   CallCancelledError,
@@ -62,6 +70,7 @@ export {
   type ResilienceErrorDetails,
   type ResilienceErrorJSON,
   RetriesExhaustedError,
+  StreamBrokenError,
 } from './errors/call-errors.js';
 export { CircuitOpenError, ExecutionRejectedError, ResilienceTimeoutError } from './errors/signals.js';
 // Load shedding and recovery

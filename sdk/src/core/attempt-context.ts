@@ -4,6 +4,9 @@ import { raceAbort } from '../util/abort.js';
 import { type AttemptScope, beginAttempt } from './attempt-telemetry.js';
 import type { AttemptInput, CallContext } from './call-context.js';
 
+/** The final cause of an attempt that succeeded (see {@link AttemptContext.onFinish}). */
+export const SUCCEEDED: unique symbol = Symbol('succeeded');
+
 /** `fn`'s input when the attempt has no signal of its own: the call's own signal is made only if `fn` reads it. */
 class LazySignalInput implements AttemptInput {
   readonly #call: CallContext;
@@ -34,6 +37,7 @@ export class AttemptContext {
   probe = false;
   /** Set by an attempt timeout: it already settles the attempt at once on abort, so `invoke` need not race it. */
   settlesOnAbort = false;
+  private finals: Array<(cause: unknown) => void> | undefined;
 
   constructor(
     readonly call: CallContext,
@@ -49,17 +53,45 @@ export class AttemptContext {
   }
 
   /**
-   * Runs the protected function (the innermost stage), inside the attempt's span when it has one; settles as soon
-   * as the attempt's signal aborts.
+   * Whether the attempt's outcome is known only later: a committed stream resolves its attempt at the commit, and
+   * the stages that learn from outcomes book it when the stream ends ({@link onFinish}).
    */
-  invoke(): Promise<unknown> {
+  get deferred(): boolean {
+    return this.finals !== undefined;
+  }
+
+  /** Marks the outcome as known only at {@link finish} (a stream that committed). */
+  defer(): void {
+    this.finals ??= [];
+  }
+
+  /** Runs `book` with the final cause ({@link SUCCEEDED} or the failure) when a deferred attempt {@link finish}es. */
+  onFinish(book: (cause: unknown) => void): void {
+    this.finals?.push(book);
+  }
+
+  /** Ends a deferred attempt: books every registered stage with `cause` (once). */
+  finish(cause: unknown): void {
+    const finals = this.finals;
+    if (finals === undefined) return;
+    this.finals = [];
+    for (const book of finals) book(cause);
+  }
+
+  /**
+   * Runs the protected function (the innermost stage), inside the attempt's span when it has one; settles as soon
+   * as the attempt's signal aborts. `signal` overrides the one `fn` receives (a stream's own).
+   */
+  invoke(signal?: AbortSignal): Promise<unknown> {
     const call = this.call;
     this.invoked = true;
     call.attempts++;
     const input: AttemptInput =
-      this.signal === call.callerSignal
-        ? new LazySignalInput(call, this.number)
-        : { signal: this.signal, attempt: this.number };
+      signal !== undefined
+        ? { signal, attempt: this.number }
+        : this.signal === call.callerSignal
+          ? new LazySignalInput(call, this.number)
+          : { signal: this.signal, attempt: this.number };
     try {
       const scope = call.observed ? beginAttempt(this) : undefined;
       this.scope = scope;

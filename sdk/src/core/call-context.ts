@@ -6,6 +6,13 @@ import type { HotAttributes } from '../telemetry/hot-attributes.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { linkAbort, NEVER_ABORTED } from '../util/abort.js';
 import type { ExecuteOptions, RetryInfo } from './execute-options.js';
+import type { StreamCallOptions, StreamOptions } from './stream-options.js';
+
+/** How a streamed call reads its chunks: the policy's stream settings and the call's own options. */
+export interface StreamCall {
+  readonly settings: StreamOptions;
+  readonly options: StreamCallOptions<unknown>;
+}
 
 /** What the protected function receives on each attempt. */
 export interface AttemptInput {
@@ -56,6 +63,12 @@ export class CallContext {
   readonly rateLimitKey: string | undefined;
   /** Key of the `cache` fallback (`ExecuteOptions.cacheKey`). */
   readonly cacheKey: string | undefined;
+  /** The model of the call, as GenAI metric attributes (`ExecuteOptions.genAi`). */
+  readonly genAi: ExecuteOptions['genAi'];
+  /** Token usage of a successful result (`ExecuteOptions.usageOf`). */
+  readonly usageOf: ExecuteOptions['usageOf'];
+  /** Set for a streamed call (`executeStream`): how its chunks are read. */
+  stream: StreamCall | undefined;
   /** The caller's own signal ({@link NEVER_ABORTED} when none was given). */
   readonly callerSignal: AbortSignal;
   /** Whether an OTel SDK records anything (metrics or a call span); false on the fast path. */
@@ -81,6 +94,8 @@ export class CallContext {
     this.onRetry = options?.onRetry;
     this.properties = options?.properties;
     this.rateLimitKey = options?.rateLimitKey;
+    this.genAi = options?.genAi;
+    this.usageOf = options?.usageOf;
   }
 
   /**

@@ -9,6 +9,7 @@ import { safely } from '../util/safely.js';
 import { failureOutcome } from './attempt-outcome.js';
 import type { CallContext, PolicyRuntime } from './call-context.js';
 import type { ExecuteOptions } from './execute-options.js';
+import { recordTokens, usageOfValue } from './token-usage.js';
 
 /** Starts the call span (named after the policy unless `ExecuteOptions.span` says otherwise); never throws. */
 export function startCallSpan(
@@ -38,11 +39,15 @@ export function startCallSpan(
 
 /**
  * Ends a call's telemetry: {@link METRIC_CALL_DURATION} by outcome (`success`, `fallback`, `failure`, `rejected`,
- * `cancelled`) and the call span (ERROR only when the call finally failed; a cancellation is not an error).
+ * `cancelled`), the served tokens of its result (`usageOf`) and the call span (ERROR only when the call finally failed; a cancellation is not an error).
  * Returns the outcome.
  */
-export function finishCall(call: CallContext, start: number, error: unknown): Outcome {
+export function finishCall(call: CallContext, start: number, error: unknown, value?: unknown): Outcome {
   const { telemetry, runtime, callSpan } = call;
+  // A streamed call counts its tokens as its chunks arrive; an ordinary one from its result.
+  if (error === undefined && call.stream === undefined && call.usageOf !== undefined) {
+    recordTokens(call, 'served', usageOfValue(call, value));
+  }
   const classified =
     error === undefined
       ? undefined

@@ -1,6 +1,7 @@
 import type { Attributes, SpanKind } from '@opentelemetry/api';
 import type { ClassifiedError } from '../classify/types.js';
 import type { RetryDelaySource } from '../semconv.js';
+import type { TokenUsage } from './stream-options.js';
 
 /** What `onRetry` receives before each retry's wait. */
 export interface RetryInfo {
@@ -37,6 +38,16 @@ export interface ExecuteOptions {
   readonly properties?: Readonly<Record<string, unknown>>;
   /** Called before each retry's wait of this call (after the policy's own `retry.onRetry`). A throw is reported. */
   readonly onRetry?: (info: RetryInfo) => void;
+  /**
+   * The model the call goes to, as GenAI metric attributes (`gen_ai.provider.name`, `gen_ai.request.model`), e.g.
+   * on `gen_ai.client.inference.time_to_first_chunk`.
+   */
+  readonly genAi?: { readonly provider?: string; readonly model?: string };
+  /**
+   * Token usage of a successful result (e.g. `response.usage`), counted in `resilience.tokens` as `served`; usage of
+   * an attempt that failed or was replaced is counted as `wasted`.
+   */
+  readonly usageOf?: (value: unknown) => TokenUsage | undefined;
   /** Advanced: the call span's name, kind and attributes (the agent helpers emit GenAI spans this way). */
   readonly span?: {
     readonly name?: string;

@@ -5,8 +5,11 @@ import { errorMarker, hasMarker } from './marker.js';
 
 const RESILIENCE_ERROR = errorMarker('ResilienceError');
 
-/** Why a call finally failed: the retry strategy's reason, or `rejected` when a strategy refused it. */
-export type CallFailureReason = RetryReason | 'rejected';
+/**
+ * Why a call finally failed: the retry strategy's reason, `rejected` when a strategy refused it, or `broken` when
+ * a committed stream broke.
+ */
+export type CallFailureReason = RetryReason | 'rejected' | 'broken';
 
 /** What every final call error carries. */
 export interface ResilienceErrorDetails {
@@ -142,5 +145,28 @@ export class CallCancelledError extends ResilienceError {
 
   static override isInstance(error: unknown): error is CallCancelledError {
     return hasMarker(error, CALL_CANCELLED);
+  }
+}
+
+const STREAM_BROKEN = errorMarker('StreamBrokenError');
+
+/**
+ * A committed stream broke (an error frame, a stall, a dropped connection) after the consumer had received part of
+ * it: it is not replayed (the consumer would see the output twice). `chunks` says how many chunks had arrived.
+ */
+export class StreamBrokenError extends ResilienceError {
+  override readonly name = 'StreamBrokenError';
+  readonly [STREAM_BROKEN] = true;
+  readonly reason = 'broken' as const;
+  /** Chunks the consumer received before the break. */
+  readonly chunks: number;
+
+  constructor(details: ResilienceErrorDetails, chunks: number) {
+    super(details, `"${details.policy}" stream broke after ${chunks} chunk(s)`);
+    this.chunks = chunks;
+  }
+
+  static override isInstance(error: unknown): error is StreamBrokenError {
+    return hasMarker(error, STREAM_BROKEN);
   }
 }

@@ -1,6 +1,6 @@
 import { EventEmitter, type IDisposable } from 'cockatiel';
 import type { Classifier } from '../classify/types.js';
-import type { AttemptContext } from '../core/attempt-context.js';
+import { type AttemptContext, SUCCEEDED } from '../core/attempt-context.js';
 import { downstreamFailure, NEUTRAL } from '../core/attempt-outcome.js';
 import { attemptEventSpan } from '../core/attempt-telemetry.js';
 import type { CallContext } from '../core/call-context.js';
@@ -131,7 +131,14 @@ export class RecoveryManager implements AttemptStage {
     if (!this.admitAttempt(attempt)) return Promise.reject(this.shed(attempt.call));
     return next(attempt).then(
       value => {
-        this.succeeded(attempt);
+        if (!attempt.deferred) this.succeeded(attempt);
+        else {
+          // A committed stream is learnt from when it ends, with how it ended.
+          attempt.onFinish(cause => {
+            if (cause === SUCCEEDED) this.succeeded(attempt);
+            else this.learn(downstreamFailure(attempt, cause), attempt);
+          });
+        }
         return value;
       },
       (error: unknown) => {

@@ -16,6 +16,7 @@ import type { ExecuteOptions } from '../core/execute-options.js';
 import { finalizeError } from '../core/final-error.js';
 import { defaultRegistry } from '../core/registry.js';
 import { type CallNext, composeStages } from '../core/stage.js';
+import type { ExecuteStreamOptions, StreamFn } from '../core/stream-options.js';
 import type { ResilienceError } from '../errors/call-errors.js';
 import type { AdaptiveRateLimiter } from '../load/adaptive-rate-limiter.js';
 import type { RateLimiter } from '../load/rate-limiter.js';
@@ -23,6 +24,7 @@ import type { RecoveryManager } from '../load/recovery-manager.js';
 import type { CircuitBreaker } from '../policies/circuit-breaker.js';
 import type { FallbackEvent } from '../policies/fallback.js';
 import { RetryStage } from '../policies/retry.js';
+import { openStream } from '../policies/stream.js';
 import { AttributeCache } from '../telemetry/attributes.js';
 import { HotAttributes } from '../telemetry/hot-attributes.js';
 import { isRecording } from '../telemetry/spans.js';
@@ -30,6 +32,7 @@ import { currentTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 import { isolatedListeners } from '../util/isolated-listeners.js';
 import { safely } from '../util/safely.js';
 import { buildStages } from './build-stages.js';
+import { executeStream, type StreamHost } from './execute-stream.js';
 import { type PolicyOptions, resolvePolicyOptions } from './options.js';
 
 export type { ExecuteOptions } from '../core/execute-options.js';
@@ -65,6 +68,7 @@ export class ResiliencePolicy<F = never>
   private readonly failureEmitter = new EventEmitter<IFailureEvent>();
   private readonly fallbackEmitter = new EventEmitter<FallbackEvent>();
   private readonly disposables: Array<() => void> = [];
+  private readonly streamHost: StreamHost;
 
   /** cockatiel-compatible event: a call succeeded (fallbacks included). */
   readonly onSuccess = isolatedListeners(this.successEmitter, 'policy onSuccess');
@@ -91,9 +95,17 @@ export class ResiliencePolicy<F = never>
     this.adaptiveRateLimiter = stages.adaptiveRateLimiter;
     this.disposables.push(...stages.load.disposables);
     this.finalizes = stages.call.length > 0;
-    this.chain = composeStages(stages.call, new RetryStage(resolved.retryConfig), stages.attempt, attempt =>
-      attempt.invoke(),
-    );
+    this.chain = composeStages(stages.call, new RetryStage(resolved.retryConfig), stages.attempt, attempt => {
+      const stream = attempt.call.stream;
+      return stream === undefined ? attempt.invoke() : openStream(attempt, stream);
+    });
+    this.streamHost = {
+      runtime: this.runtime,
+      settings: resolved.stream ?? {},
+      run: call => this.start(call),
+      listening: () => this.successEmitter.size > 0 || this.failureEmitter.size > 0,
+      finish: (call, start, listening, error) => this.finish(call, start, listening, error, undefined),
+    };
     const breaker = stages.inlineBreaker ? stages.circuitBreaker : undefined;
     if (breaker !== undefined) this.disposables.push(() => breaker.dispose());
     const registry = resolved.registry === undefined ? defaultRegistry : resolved.registry;
@@ -133,6 +145,26 @@ export class ResiliencePolicy<F = never>
     return this.start(call) as Promise<T | F>;
   }
 
+  /**
+   * Runs a streamed call: `fn` opens one attempt's stream (pass `signal` on: aborting it closes the provider
+   * request). Resolves at the commit, when an attempt's first content chunk arrived, with the stream for the
+   * consumer (first the chunks read so far, then the rest, pulled on demand); before the commit every failure
+   * (an error thrown or carried by a chunk per `stream.errorOf`, `firstChunkTimeoutMs`, `stallTimeoutMs`, a dropped
+   * connection) is retried or served from a fallback without the consumer seeing anything. After it, a failure is
+   * reported (`StreamBrokenError`) or continued (`afterCommit: 'fallback-continue'` with `stream.continueWith`),
+   * never replayed. The consumer's `break` or the caller's abort closes the provider request and counts as a
+   * cancellation. The breaker, recovery and the call's telemetry book the stream when it ends.
+   *
+   * @example
+   * const stream = await chat.executeStream(({ signal }) => openai.chat.completions.create({ ...body, stream: true }, { signal }), {
+   *   stream: { isContent: c => Boolean(c.choices[0]?.delta?.content) },
+   * });
+   * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? '');
+   */
+  executeStream<T>(fn: StreamFn<T>, options?: ExecuteStreamOptions<T>): Promise<AsyncIterable<T>> {
+    return executeStream(this.streamHost, fn, options);
+  }
+
   /** Runs the chain, finalizing errors only when stages outside the retry loop exist. */
   private start(call: CallContext): Promise<unknown> {
     return this.finalizes ? this.run(call) : this.chain(call);
@@ -167,16 +199,16 @@ export class ResiliencePolicy<F = never>
       if (resultAttributes !== undefined && isRecording(span)) {
         safely('reading result attributes', () => span.setAttributes(resultAttributes(value)));
       }
-      this.finish(call, start, listening, undefined);
+      this.finish(call, start, listening, undefined, value);
       return value;
     } catch (error) {
-      this.finish(call, start, listening, error);
+      this.finish(call, start, listening, error, undefined);
       throw error;
     }
   }
 
-  private finish(call: CallContext, start: number, listening: boolean, error: unknown): void {
-    finishCall(call, start, error);
+  private finish(call: CallContext, start: number, listening: boolean, error: unknown, value: unknown): void {
+    finishCall(call, start, error, value);
     if (!listening) return;
     const duration = performance.now() - start;
     safely('policy onSuccess/onFailure listener', () => {

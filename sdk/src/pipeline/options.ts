@@ -1,5 +1,6 @@
 import type { Classifier } from '../classify/types.js';
 import { PolicyRegistry } from '../core/registry.js';
+import type { StreamOptions } from '../core/stream-options.js';
 import { checkLoadPolicyOptions, LOAD_POLICY_KEYS, type LoadPolicyOptions } from '../load/pipeline-stages.js';
 import { type BulkheadOptions, checkBulkheadOptions } from '../policies/bulkhead.js';
 import { CircuitBreaker } from '../policies/circuit-breaker.js';
@@ -42,6 +43,11 @@ export interface PolicyOptions<F = never> extends LoadPolicyOptions {
    * @default 'retries'
    */
   readonly attemptSpans?: 'retries' | 'always';
+  /**
+   * Settings of streamed calls (`executeStream`): first-chunk and stall timeouts, and what a failure after the
+   * first content chunk does. @default { afterCommit: 'error' }, no stream timeouts
+   */
+  readonly stream?: StreamOptions;
 }
 
 /** Validated options with the retry settings resolved. */
@@ -60,6 +66,7 @@ export const POLICY_KEYS = [
   'fallback',
   'registry',
   'attemptSpans',
+  'stream',
   ...LOAD_POLICY_KEYS,
 ] as const;
 
@@ -77,6 +84,12 @@ export function checkPolicyOptions<F>(
   v.func('classifier', o.classifier);
   v.instance('registry', o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
   v.oneOf('attemptSpans', o.attemptSpans, ['retries', 'always']);
+  if (o.stream !== undefined) {
+    const s = v.object('stream', o.stream, ['firstChunkTimeoutMs', 'stallTimeoutMs', 'afterCommit']);
+    v.delay('stream.firstChunkTimeoutMs', s.firstChunkTimeoutMs, { above: 0 });
+    v.delay('stream.stallTimeoutMs', s.stallTimeoutMs, { above: 0 });
+    v.oneOf('stream.afterCommit', s.afterCommit, ['error', 'fallback-continue']);
+  }
   const retryConfig = o.retry === undefined ? undefined : resolveRetryOptions(v, 'retry', o.retry);
   let circuitBreaker = o.circuitBreaker as PolicyOptions['circuitBreaker'];
   if (circuitBreaker !== undefined && !(circuitBreaker instanceof CircuitBreaker)) {

@@ -1,6 +1,6 @@
 import { EventEmitter, type IDisposable } from 'cockatiel';
 import type { ClassifiedError } from '../classify/types.js';
-import type { AttemptContext } from '../core/attempt-context.js';
+import { type AttemptContext, SUCCEEDED } from '../core/attempt-context.js';
 import { downstreamFailure, NEUTRAL } from '../core/attempt-outcome.js';
 import { attemptEventSpan } from '../core/attempt-telemetry.js';
 import type { CallContext } from '../core/call-context.js';
@@ -38,9 +38,6 @@ export interface CircuitTransition {
 
 /** The input a standalone `execute` hands its function. */
 type BreakerFn<T> = (input: { signal: AbortSignal }) => PromiseLike<T> | T;
-
-/** What {@link CircuitBreaker} books for a call that succeeded. */
-const NO_FAILURE: unique symbol = Symbol('no failure');
 
 /**
  * A named circuit breaker, instrumented: transitions with `from`/`to`, rejections, a one-hot state gauge, and
@@ -197,7 +194,15 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     }
     return running.then(
       value => {
-        for (const [i, p] of permits.entries()) lineage[i]?.settled(attempt, p, NO_FAILURE);
+        if (attempt?.deferred === true) {
+          // A committed stream is booked when it ends, with how it ended.
+          attempt.onFinish(cause => {
+            const judged = cause === SUCCEEDED ? SUCCEEDED : judge(cause);
+            for (const [i, p] of permits.entries()) lineage[i]?.settled(attempt, p, judged);
+          });
+        } else {
+          for (const [i, p] of permits.entries()) lineage[i]?.settled(attempt, p, SUCCEEDED);
+        }
         return value;
       },
       (error: unknown) => {
@@ -230,14 +235,14 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
   }
 
   /**
-   * Books the outcome of an admitted call: `cause` is {@link NO_FAILURE} for a success, else what the failure
+   * Books the outcome of an admitted call: `cause` is {@link SUCCEEDED} for a success, else what the failure
    * really was. A cancellation or an error outside `failureCategories` is neutral: it neither trips nor heals.
    */
   private settled(attempt: AttemptContext | undefined, permit: number, cause: unknown): void {
     const before = this.machine.state;
     // The statistics count every outcome observed; the state machine ignores one whose permit is stale (the
     // circuit moved since the call was admitted, e.g. it opened on a concurrent failure, or was reset).
-    if (cause === NO_FAILURE) {
+    if (cause === SUCCEEDED) {
       this.stats.onSuccess();
       this.machine.success(permit);
     } else {

@@ -209,7 +209,7 @@ export class FallbackStage implements CallStage {
           const served = fallback.serve(fallbackCtx);
           const result = await (cancellable ? raceAbort(served, caller) : served);
           if (!result.served) continue;
-          this.record(ctx, fallback.kind, classified);
+          recordFallback(ctx, fallback.kind, classified);
           safely('policy onFallback listener', () => this.onServed({ kind: fallback.kind, error: final }));
           return result.value;
         } catch (fallbackError) {
@@ -225,16 +225,20 @@ export class FallbackStage implements CallStage {
       unlink();
     }
   }
+}
 
-  private record(ctx: CallContext, kind: FallbackKind, classified: ClassifiedError): void {
-    ctx.fallbackKind = kind;
-    const attributes = ctx.runtime.attributes.get(`f|${kind}|${classified.category}`, () => ({
-      [ATTR_RESILIENCE_FALLBACK_KIND]: kind,
-      [ATTR_RESILIENCE_ERROR_CATEGORY]: classified.category,
-    }));
-    if (ctx.telemetry.metricsEnabled) {
-      safely('recording a fallback', () => ctx.telemetry.instruments.fallbacks.add(1, attributes));
-    }
-    addSpanEvent(ctx.callSpan, EVENT_FALLBACK, attributes);
+/**
+ * Records that a fallback served a call: marks the call's outcome `fallback`, counts {@link METRIC_FALLBACKS} and
+ * adds an {@link EVENT_FALLBACK} span event.
+ */
+export function recordFallback(call: CallContext, kind: FallbackKind, classified: ClassifiedError): void {
+  call.fallbackKind = kind;
+  const attributes = call.runtime.attributes.get(`f|${kind}|${classified.category}`, () => ({
+    [ATTR_RESILIENCE_FALLBACK_KIND]: kind,
+    [ATTR_RESILIENCE_ERROR_CATEGORY]: classified.category,
+  }));
+  if (call.telemetry.metricsEnabled) {
+    safely('recording a fallback', () => call.telemetry.instruments.fallbacks.add(1, attributes));
   }
+  addSpanEvent(call.callSpan, EVENT_FALLBACK, attributes);
 }

@@ -1,5 +1,5 @@
 import type { ClassifiedError } from '../classify/types.js';
-import { AttemptContext } from '../core/attempt-context.js';
+import { AttemptContext, SUCCEEDED } from '../core/attempt-context.js';
 import { classifyAttemptFailure, classifyCancellation } from '../core/attempt-outcome.js';
 import {
   recordAttemptFailure,
@@ -86,7 +86,14 @@ export class RetryStage implements AttemptLoop {
       try {
         // A caller abort settles the attempt at once, even if the function ignores its signal.
         const value = await raceAbort(attempts(attempt), call.signal);
-        recordAttemptSuccess(attempt);
+        if (!attempt.deferred) recordAttemptSuccess(attempt);
+        else {
+          // A committed stream's attempt ends (span, duration, errors) when the stream does.
+          attempt.onFinish(cause => {
+            if (cause === SUCCEEDED) recordAttemptSuccess(attempt);
+            else recordAttemptFailure(attempt, classifyAttemptFailure(attempt, cause));
+          });
+        }
         this.onAttemptResult(true);
         this.onCallResult(true);
         return value;

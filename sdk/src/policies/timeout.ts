@@ -4,12 +4,22 @@ import type { CallContext } from '../core/call-context.js';
 import { finalError } from '../core/final-error.js';
 import type { AttemptNext, AttemptStage, CallNext, CallStage } from '../core/stage.js';
 import { ResilienceTimeoutError } from '../errors/signals.js';
-import { ATTR_RESILIENCE_TIMEOUT_KIND, EVENT_TIMEOUT, type TimeoutKind } from '../semconv.js';
+import {
+  ATTR_RESILIENCE_TIMEOUT_KIND,
+  EVENT_TIMEOUT,
+  type METRIC_TIMEOUTS,
+  type TimeoutKind,
+} from '../semconv.js';
 import { addSpanEvent } from '../telemetry/spans.js';
 import { onAbort } from '../util/abort.js';
 import { safely } from '../util/safely.js';
 
-function recordTimeout(call: CallContext, kind: TimeoutKind, attempt: AttemptContext | undefined): void {
+/** Records a fired timeout: {@link METRIC_TIMEOUTS} and an {@link EVENT_TIMEOUT} span event (on the attempt span when given). */
+export function recordTimeout(
+  call: CallContext,
+  kind: TimeoutKind,
+  attempt: AttemptContext | undefined,
+): void {
   const attributes = call.runtime.attributes.get(`t|${kind}`, () => ({
     [ATTR_RESILIENCE_TIMEOUT_KIND]: kind,
   }));

@@ -1,0 +1,76 @@
+import type { Span } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
+import { CallContext, type PolicyRuntime, type ProtectedFn } from '../core/call-context.js';
+import { startCallSpan } from '../core/call-telemetry.js';
+import type { ExecuteStreamOptions, StreamFn, StreamOptions } from '../core/stream-options.js';
+import { CommittedStream } from '../policies/committed-stream.js';
+import { recordTimeToFirstChunk } from '../policies/stream-telemetry.js';
+import { currentTelemetry } from '../telemetry/telemetry.js';
+
+/** What `executeStream` needs of its policy. */
+export interface StreamHost {
+  readonly runtime: PolicyRuntime;
+  readonly settings: StreamOptions;
+  /** Runs the policy's chain for a call. */
+  run(call: CallContext): Promise<unknown>;
+  /** Whether the policy has onSuccess/onFailure listeners. */
+  listening(): boolean;
+  /** Ends the call's telemetry and tells its listeners. */
+  finish(call: CallContext, start: number, listening: boolean, error: unknown): void;
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
+
+/** A fallback's value as a stream: itself if it is one, else a stream of that one value. */
+async function* single(value: unknown): AsyncGenerator<unknown> {
+  yield value;
+}
+
+/**
+ * Runs a streamed call through the policy: resolves at the commit (the first content chunk of an attempt) with
+ * the stream for the consumer, or with a fallback's stream; rejects like `execute` when no attempt commits and no
+ * fallback serves. The call span and the call's metrics end when the stream does.
+ */
+export async function executeStream<T>(
+  host: StreamHost,
+  fn: StreamFn<T>,
+  options: ExecuteStreamOptions<T> | undefined,
+): Promise<AsyncIterable<T>> {
+  const telemetry = currentTelemetry();
+  const listening = host.listening();
+  const start = performance.now();
+  let otelContext = context.active();
+  let span: Span | undefined;
+  if (telemetry.tracingEnabled) {
+    span = startCallSpan(host.runtime, telemetry, options, otelContext);
+    if (span !== undefined) otelContext = trace.setSpan(otelContext, span);
+  }
+  const call = new CallContext(
+    host.runtime,
+    fn as ProtectedFn<unknown>,
+    options,
+    telemetry,
+    span,
+    otelContext,
+  );
+  call.stream = {
+    settings: host.settings,
+    options: (options?.stream ?? {}) as ExecuteStreamOptions<unknown>['stream'] & object,
+  };
+  let value: unknown;
+  try {
+    value =
+      span === undefined ? await host.run(call) : await context.with(otelContext, host.run, undefined, call);
+  } catch (error) {
+    host.finish(call, start, listening, error);
+    throw error;
+  }
+  recordTimeToFirstChunk(call, (performance.now() - start) / 1000);
+  if (value instanceof CommittedStream) {
+    value.onEnd = error => host.finish(call, start, listening, error);
+    return value as AsyncIterable<T>;
+  }
+  host.finish(call, start, listening, undefined);
+  return (isAsyncIterable(value) ? value : single(value)) as AsyncIterable<T>;
+}

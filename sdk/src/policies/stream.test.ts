@@ -1,0 +1,290 @@
+import { getEventListeners } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CallCancelledError, createCircuitBreaker, createPolicy, StreamBrokenError } from '../index.js';
+import {
+  ATTR_RESILIENCE_FALLBACK_KIND,
+  ATTR_RESILIENCE_STREAM_COMMITTED,
+  ATTR_RESILIENCE_TIMEOUT_KIND,
+  ATTR_RESILIENCE_TOKEN_KIND,
+  METRIC_CALL_DURATION,
+  METRIC_FALLBACKS,
+  METRIC_GEN_AI_TIME_TO_FIRST_CHUNK,
+  METRIC_STREAM_BROKEN,
+  METRIC_STREAM_STALLS,
+  METRIC_TIMEOUTS,
+  METRIC_TOKENS,
+} from '../semconv.js';
+import { httpError } from '../test-support/errors.js';
+import { TestTelemetry } from '../test-support/otel.js';
+
+/** One chunk of the synthetic provider: text, or an error frame inside the stream. */
+interface Chunk {
+  readonly text?: string;
+  readonly error?: unknown;
+  readonly usage?: { inputTokens: number; outputTokens: number };
+}
+
+/** What a synthetic provider stream does after its chunks. */
+type Ending = 'end' | 'stall' | 'hang-ignoring-signal' | { throw: unknown };
+
+/** A provider stream: yields `chunks` (5 ms apart), then ends as told; records whether it was closed. */
+function provider(chunks: readonly Chunk[], ending: Ending = 'end') {
+  const state = { closed: false, signal: undefined as AbortSignal | undefined };
+  const open = ({ signal }: { signal: AbortSignal }): AsyncIterable<Chunk> => {
+    state.signal = signal;
+    return {
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (const chunk of chunks) {
+            await new Promise(resolve => setTimeout(resolve, 5));
+            yield chunk;
+          }
+          if (ending === 'stall')
+            await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+          if (ending === 'hang-ignoring-signal') await new Promise(() => {});
+          if (typeof ending === 'object') throw ending.throw;
+        } finally {
+          state.closed = true;
+        }
+      },
+    };
+  };
+  return { open, state };
+}
+
+const text = (...parts: string[]): Chunk[] => parts.map(t => ({ text: t }));
+const readAll = async (stream: AsyncIterable<Chunk>): Promise<string> => {
+  let out = '';
+  for await (const chunk of stream) out += chunk.text ?? '';
+  return out;
+};
+const streamOptions = {
+  stream: {
+    isContent: (c: Chunk) => c.text !== undefined,
+    errorOf: (c: Chunk) => c.error,
+    usageOf: (c: Chunk) => c.usage,
+  },
+};
+
+describe('executeStream', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function settle<T>(promise: Promise<T>): Promise<T> {
+    const done = promise.then(
+      v => ({ v }),
+      e => ({ e }),
+    );
+    await vi.runAllTimersAsync();
+    const r = (await done) as { v?: T; e?: unknown };
+    if ('e' in r) throw r.e;
+    return r.v as T;
+  }
+
+  it('resolves at the commit and streams every chunk; the breaker books the stream when it ends', async () => {
+    const breaker = createCircuitBreaker('b', {
+      registry: null,
+      breaker: { kind: 'consecutive', threshold: 1 },
+    });
+    const policy = createPolicy('p', { registry: null, circuitBreaker: breaker });
+    const source = provider([{}, ...text('Hel', 'lo')]);
+    const stream = await settle(policy.executeStream(source.open, streamOptions));
+    expect(breaker.snapshot().successes).toBe(0);
+    expect(await settle(readAll(stream))).toBe('Hello');
+    expect(breaker.snapshot()).toMatchObject({ successes: 1, failures: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+    policy.dispose();
+    breaker.dispose();
+  });
+
+  it('retries a failure before the first content chunk without the consumer seeing it', async () => {
+    const sources = [provider([{}], { throw: httpError(503) }), provider(text('ok'))];
+    let attempt = 0;
+    const policy = createPolicy('p', { registry: null, retry: { maxRetries: 1, initialDelayMs: 0 } });
+    const stream = await settle(
+      policy.executeStream(input => sources[attempt++]!.open(input), streamOptions),
+    );
+    expect(await settle(readAll(stream))).toBe('ok');
+    expect(sources[0]!.state.closed).toBe(true);
+    expect(attempt).toBe(2);
+  });
+
+  it('classifies an error frame in the first chunk like the HTTP error it carries (429 with Retry-After)', async () => {
+    const frame = httpError(429, { 'retry-after-ms': '50' });
+    const sources = [provider([{ error: frame }]), provider(text('ok'))];
+    let attempt = 0;
+    const onRetry = vi.fn();
+    const policy = createPolicy('p', {
+      registry: null,
+      retry: { maxRetries: 1, initialDelayMs: 1, onRetry },
+    });
+    const stream = await settle(
+      policy.executeStream(input => sources[attempt++]!.open(input), streamOptions),
+    );
+    expect(await settle(readAll(stream))).toBe('ok');
+    expect(onRetry).toHaveBeenCalledWith(
+      expect.objectContaining({
+        delayMs: 50,
+        delaySource: 'retry_after',
+        error: expect.objectContaining({ category: 'rate_limited' }),
+      }),
+    );
+  });
+
+  it('a first-chunk timeout and a stall before the commit are retryable timeouts', async () => {
+    const sources = [provider([], 'hang-ignoring-signal'), provider([{}], 'stall'), provider(text('third'))];
+    let attempt = 0;
+    const policy = createPolicy('p', {
+      registry: null,
+      retry: { maxRetries: 2, initialDelayMs: 0 },
+      stream: { firstChunkTimeoutMs: 100, stallTimeoutMs: 1_000 },
+    });
+    const stream = await settle(
+      policy.executeStream(input => sources[attempt++]!.open(input), streamOptions),
+    );
+    expect(await settle(readAll(stream))).toBe('third');
+    expect(sources.map(s => s.state.signal?.aborted)).toEqual([true, true, false]);
+  });
+
+  it('a stall after the commit ends the stream with StreamBrokenError, booked as a failure', async () => {
+    const breaker = createCircuitBreaker('b', {
+      registry: null,
+      breaker: { kind: 'consecutive', threshold: 1 },
+    });
+    const policy = createPolicy('p', {
+      registry: null,
+      circuitBreaker: breaker,
+      stream: { stallTimeoutMs: 50 },
+    });
+    const source = provider(text('partial'), 'hang-ignoring-signal');
+    const stream = await settle(policy.executeStream(source.open, streamOptions));
+    const chunks: string[] = [];
+    const failure = await settle(
+      (async () => {
+        for await (const chunk of stream) chunks.push(chunk.text ?? '');
+      })().catch(e => e),
+    );
+    expect(chunks).toEqual(['partial']);
+    expect(failure).toBeInstanceOf(StreamBrokenError);
+    expect(failure).toMatchObject({ reason: 'broken', chunks: 1 });
+    expect(failure.classified.category).toBe('timeout');
+    expect(breaker.state).toBe('open');
+    expect(source.state.signal?.aborted).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    policy.dispose();
+    breaker.dispose();
+  });
+
+  it("the consumer's break closes the provider request and is a cancellation, not a failure", async () => {
+    const breaker = createCircuitBreaker('b', {
+      registry: null,
+      breaker: { kind: 'consecutive', threshold: 1 },
+    });
+    const policy = createPolicy('p', { registry: null, circuitBreaker: breaker });
+    const source = provider(text('a', 'b', 'c'), 'stall');
+    const stream = await settle(policy.executeStream(source.open, streamOptions));
+    for await (const chunk of stream) if (chunk.text === 'a') break;
+    expect(source.state.signal?.aborted).toBe(true);
+    await vi.runAllTimersAsync();
+    expect(source.state.closed).toBe(true);
+    expect(breaker.snapshot()).toMatchObject({ failures: 0, ignored: 1, state: 'closed' });
+    policy.dispose();
+    breaker.dispose();
+  });
+
+  it("the caller's abort after the commit ends the stream with CallCancelledError and leaves no listener", async () => {
+    const caller = new AbortController();
+    const policy = createPolicy('p', { registry: null });
+    const source = provider(text('a'), 'hang-ignoring-signal');
+    const stream = await settle(
+      policy.executeStream(source.open, { ...streamOptions, signal: caller.signal }),
+    );
+    const iterator = stream[Symbol.asyncIterator]();
+    await settle(iterator.next());
+    const pending = iterator.next().catch(e => e);
+    caller.abort();
+    expect(await pending).toBeInstanceOf(CallCancelledError);
+    expect(source.state.signal?.aborted).toBe(true);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it("afterCommit 'fallback-continue' hands the partial output to continueWith and appends its stream", async () => {
+    const policy = createPolicy('p', { registry: null, stream: { afterCommit: 'fallback-continue' } });
+    const source = provider(text('Hel'), {
+      throw: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+    });
+    const continueWith = vi.fn(({ partial }: { partial: readonly Chunk[] }) =>
+      provider(text(`[after ${partial.map(c => c.text).join('')}]lo`)).open({
+        signal: new AbortController().signal,
+      }),
+    );
+    const stream = await settle(
+      policy.executeStream(source.open, { stream: { ...streamOptions.stream, continueWith } }),
+    );
+    expect(await settle(readAll(stream))).toBe('Hel[after Hel]lo');
+    expect(continueWith).toHaveBeenCalledWith(
+      expect.objectContaining({ error: expect.objectContaining({ category: 'network' }) }),
+    );
+  });
+
+  it('serves a fallback as a stream when no attempt commits', async () => {
+    const policy = createPolicy('p', { registry: null, fallback: { value: { text: 'sorry' } } });
+    const stream = await settle(
+      policy.executeStream(provider([], { throw: httpError(503) }).open, streamOptions),
+    );
+    expect(await settle(readAll(stream as AsyncIterable<Chunk>))).toBe('sorry');
+  });
+});
+
+describe('executeStream telemetry', () => {
+  let otel: TestTelemetry;
+  beforeEach(() => {
+    otel = new TestTelemetry().install();
+  });
+  afterEach(async () => {
+    await otel.uninstall();
+  });
+
+  it('records time to first chunk, broken streams, stalls, tokens and ends the call span with the stream', async () => {
+    const policy = createPolicy('p', {
+      registry: null,
+      retry: { maxRetries: 1, initialDelayMs: 0 },
+      stream: { stallTimeoutMs: 30 },
+    });
+    const sources = [
+      provider([{ usage: { inputTokens: 10, outputTokens: 0 } }], 'stall'),
+      provider([...text('ok'), { usage: { inputTokens: 10, outputTokens: 3 } }]),
+    ];
+    let attempt = 0;
+    const stream = await policy.executeStream(input => sources[attempt++]!.open(input), streamOptions);
+    expect(otel.spans().filter(s => s.name === 'p')).toHaveLength(0);
+    expect(await readAll(stream)).toBe('ok');
+    expect(otel.spans().filter(s => s.name === 'p')).toHaveLength(1);
+    expect(await otel.total(METRIC_GEN_AI_TIME_TO_FIRST_CHUNK)).toBe(1);
+    expect(await otel.total(METRIC_STREAM_BROKEN, { [ATTR_RESILIENCE_STREAM_COMMITTED]: false })).toBe(1);
+    expect(await otel.total(METRIC_STREAM_STALLS, { [ATTR_RESILIENCE_STREAM_COMMITTED]: false })).toBe(1);
+    expect(await otel.total(METRIC_TIMEOUTS, { [ATTR_RESILIENCE_TIMEOUT_KIND]: 'stall' })).toBe(1);
+    expect(await otel.total(METRIC_TOKENS, { [ATTR_RESILIENCE_TOKEN_KIND]: 'wasted' })).toBe(10);
+    expect(await otel.total(METRIC_TOKENS, { [ATTR_RESILIENCE_TOKEN_KIND]: 'served' })).toBe(13);
+    expect(await otel.total(METRIC_CALL_DURATION)).toBe(1);
+    policy.dispose();
+  });
+
+  it('counts a continuation as a fallback', async () => {
+    const policy = createPolicy('p', { registry: null, stream: { afterCommit: 'fallback-continue' } });
+    const stream = await policy.executeStream(provider(text('a'), { throw: httpError(503) }).open, {
+      stream: {
+        ...streamOptions.stream,
+        continueWith: () => provider(text('b')).open({ signal: new AbortController().signal }),
+      },
+    });
+    expect(await readAll(stream)).toBe('ab');
+    expect(await otel.total(METRIC_FALLBACKS, { [ATTR_RESILIENCE_FALLBACK_KIND]: 'continuation' })).toBe(1);
+    expect(await otel.total(METRIC_STREAM_BROKEN, { [ATTR_RESILIENCE_STREAM_COMMITTED]: true })).toBe(1);
+    policy.dispose();
+  });
+});

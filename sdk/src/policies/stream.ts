@@ -1,0 +1,123 @@
+import type { AttemptContext } from '../core/attempt-context.js';
+import { classifyAttemptFailure } from '../core/attempt-outcome.js';
+import type { StreamCall } from '../core/call-context.js';
+import { recordTokens, UsageTally } from '../core/token-usage.js';
+import { ResilienceTimeoutError } from '../errors/signals.js';
+import { linkAbort, raceAbort } from '../util/abort.js';
+import { safelyGet } from '../util/safely.js';
+import { CommittedStream } from './committed-stream.js';
+import { StreamReader } from './stream-reader.js';
+import { recordBreak, recordCommit } from './stream-telemetry.js';
+import { recordTimeout } from './timeout.js';
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
+
+/** What a stream read before its commit: the chunks to hand over first, and whether one was content. */
+interface Opening {
+  readonly buffered: unknown[];
+}
+
+/**
+ * Opens one attempt's stream (the innermost stage of a streamed call) and reads it up to its first content chunk:
+ * the commit. Until then everything is an attempt failure the pipeline may retry or serve from a fallback without
+ * the consumer seeing anything: `fn` throwing, a chunk carrying an error (`errorOf`), no content chunk within
+ * `firstChunkTimeoutMs`, a gap over `stallTimeoutMs`, the connection dropping, the stream ending empty. At the
+ * commit the attempt resolves with a {@link CommittedStream} and its outcome is deferred to the stream's end.
+ *
+ * The stream gets a signal of its own, aborting with the attempt's (its timeouts before the commit) and with the
+ * caller's (at any time): aborting it closes the provider request.
+ */
+export async function openStream(attempt: AttemptContext, stream: StreamCall): Promise<CommittedStream> {
+  const { settings } = stream;
+  const controller = new AbortController();
+  const unlinkAttempt = linkAbort(attempt.signal, controller);
+  const unlinkCaller = linkAbort(attempt.call.callerSignal, controller);
+  const usage = new UsageTally();
+  const firstChunkMs = settings.firstChunkTimeoutMs;
+  const firstChunkTimer =
+    firstChunkMs === undefined
+      ? undefined
+      : setTimeout(
+          () => controller.abort(new ResilienceTimeoutError('first_chunk', firstChunkMs)),
+          firstChunkMs,
+        );
+  let reader: StreamReader<unknown> | undefined;
+  let chunks = 0;
+  try {
+    const iterable = await raceAbort(attempt.invoke(controller.signal), controller.signal);
+    if (!isAsyncIterable(iterable))
+      throw new TypeError('executeStream: fn must return an AsyncIterable (a stream)');
+    reader = new StreamReader(iterable[Symbol.asyncIterator](), controller, settings.stallTimeoutMs);
+    const opening = await readToCommit(reader, stream, usage, () => chunks++);
+    if (firstChunkTimer !== undefined) clearTimeout(firstChunkTimer);
+    // From here on only the caller ends the stream early: the attempt's timeouts are done with.
+    unlinkAttempt();
+    attempt.defer();
+    recordCommit(attempt);
+    return new CommittedStream(attempt, stream, reader, controller, opening.buffered, usage, unlinkCaller);
+  } catch (error) {
+    if (firstChunkTimer !== undefined) clearTimeout(firstChunkTimer);
+    const reason = controller.signal.aborted ? controller.signal.reason : error;
+    controller.abort(reason);
+    reader?.close();
+    unlinkAttempt();
+    unlinkCaller();
+    const failure = controller.signal.aborted && ResilienceTimeoutError.isInstance(reason) ? reason : error;
+    if (
+      ResilienceTimeoutError.isInstance(failure) &&
+      failure.kind !== 'attempt' &&
+      failure.kind !== 'total'
+    ) {
+      recordTimeout(attempt.call, failure.kind, attempt);
+    }
+    if (attempt.invoked) {
+      const classified = classifyAttemptFailure(attempt, failure);
+      if (classified.category !== 'cancelled') {
+        recordBreak(
+          attempt,
+          false,
+          classified,
+          ResilienceTimeoutError.isInstance(failure) && failure.kind === 'stall',
+          chunks,
+        );
+      }
+      recordTokens(attempt.call, 'wasted', usage);
+    }
+    throw failure;
+  }
+}
+
+/** Reads until the first content chunk; throws what ends the stream before it. */
+async function readToCommit(
+  reader: StreamReader<unknown>,
+  stream: StreamCall,
+  usage: UsageTally,
+  counted: () => void,
+): Promise<Opening> {
+  const { isContent, errorOf, usageOf } = stream.options;
+  const buffered: unknown[] = [];
+  for (;;) {
+    const result = await reader.next();
+    if (result.done === true) throw new EmptyStreamError();
+    const chunk = result.value;
+    counted();
+    const carried =
+      errorOf === undefined ? undefined : safelyGet('stream errorOf', () => errorOf(chunk), undefined);
+    if (carried !== undefined && carried !== null && carried !== false) throw carried;
+    if (usageOf !== undefined) usage.add(safelyGet('stream usageOf', () => usageOf(chunk), undefined));
+    buffered.push(chunk);
+    if (isContent === undefined || safelyGet('stream isContent', () => isContent(chunk), true))
+      return { buffered };
+  }
+}
+
+/** A stream that ended before any content chunk: a retryable failure of the provider (classified `server_error`). */
+export class EmptyStreamError extends Error {
+  override readonly name = 'EmptyStreamError';
+  readonly status = 502;
+
+  constructor() {
+    super('The stream ended before its first content chunk');
+  }
+}
