@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CASE, successPathCases } from './cases.js';
 import { classifyLinearTable, LINEAR_CASES } from './classify-linear.js';
 import { ratio, runBench } from './harness.js';
+import { runStreamBench, streamTable } from './stream.js';
 import { table } from './table.js';
 import { zeroDelayTable } from './zero-delay.js';
 
@@ -42,6 +43,16 @@ describe('benchmark harness (no timing assertions: those are the benchmark itsel
     );
     expect(table).toContain('| x ');
     expect(table).toContain('NO');
+  });
+
+  it('runs the resilient-stream benchmark end to end in a quick mode', async () => {
+    const rows = await runStreamBench(true);
+    expect(rows.map(r => r.configuration)).toEqual([
+      'bare for await',
+      'executeStream, no OTel SDK',
+      'executeStream, metrics SDK',
+    ]);
+    expect(streamTable(rows)).toContain('ns per chunk added');
   });
 
   it('renders the zero-delay retry table', () => {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: success-path cost of our pipeline against bare cockatiel and opossum, memory per policy,
- * retry load amplification, classification time on hostile text (linear, bounded) and the cost of a zero-delay
- * retry. It measures the built package (`sdk/dist`, what users install), so `npm run bench` builds first. Each
+ * retry load amplification, classification time on hostile text (linear, bounded), the cost of a zero-delay
+ * retry and of a resilient stream per chunk. It measures the built package (`sdk/dist`, what users install), so `npm run bench` builds first. Each
  * configuration runs in its own process next to the cockatiel references (an app runs one configuration; mixing
  * them in one process makes shared call sites megamorphic and penalises whichever runs second). Runs on Node >= 22
  * (re-executes itself under `npx -y node@24` on older Node: Node 20's AbortSignal is ~16x slower and distorts
@@ -163,3 +163,6 @@ console.log(`\n${classifyLinearTable(runClassifyLinear(quick), runReportedInputs
 
 const { runZeroDelay, zeroDelayTable } = await import('./zero-delay.js');
 console.log(`\n${zeroDelayTable(await runZeroDelay(quick))}`);
+
+const { runStreamBench, streamTable } = await import('./stream.js');
+console.log(`\n${streamTable(await runStreamBench(quick))}`);
