@@ -76,6 +76,7 @@ export class CallContext {
   private own: AbortController | undefined;
   private unlinkOwn: (() => void) | undefined;
   private released = false;
+  private streamEnds: Array<() => void> | undefined;
 
   constructor(
     readonly runtime: PolicyRuntime,
@@ -114,6 +115,29 @@ export class CallContext {
       }
     }
     return this.own.signal;
+  }
+
+  /** Whether the call resolved with a committed stream that is still being read. */
+  get streaming(): boolean {
+    return this.streamEnds !== undefined;
+  }
+
+  /** Marks the call as resolved with a committed stream: its end comes later ({@link endStream}). */
+  beginStream(): void {
+    this.streamEnds ??= [];
+  }
+
+  /** Runs `done` when the committed stream of this call ends (a bulkhead slot it holds is given back then). */
+  onStreamEnd(done: () => void): void {
+    this.streamEnds?.push(done);
+  }
+
+  /** The committed stream ended (completed, broke or was stopped): runs the {@link onStreamEnd} callbacks once. */
+  endStream(): void {
+    const ends = this.streamEnds;
+    if (ends === undefined) return;
+    this.streamEnds = [];
+    for (const done of ends) done();
   }
 
   /** Detaches the call from its caller's signal; the attempt loop calls it when the call settles. */

@@ -80,10 +80,16 @@ export class BulkheadStage implements CallStage {
     try {
       return await next(call);
     } finally {
-      this.running--;
-      this.startNext();
+      // A committed stream keeps its slot until it ends: it is still talking to the downstream.
+      if (call.streaming) call.onStreamEnd(this.release);
+      else this.release();
     }
   }
+
+  private readonly release = (): void => {
+    this.running--;
+    this.startNext();
+  };
 
   private startNext(): void {
     if (this.running >= this.options.maxConcurrent) return;

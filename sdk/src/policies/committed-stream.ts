@@ -170,6 +170,7 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
     this.unlinkCaller();
     this.unlinkContinuation?.();
     this.attempt.finish(cause);
+    this.attempt.call.endStream();
     recordTokens(
       this.attempt.call,
       failure === undefined || this.continued ? 'served' : 'wasted',

@@ -231,6 +231,17 @@ describe('executeStream', () => {
     );
   });
 
+  it('a committed stream keeps its bulkhead slot until it ends', async () => {
+    const policy = createPolicy('p', { registry: null, bulkhead: { maxConcurrent: 1 } });
+    const stream = await settle(policy.executeStream(provider(text('a', 'b')).open, streamOptions));
+    await expect(policy.executeStream(provider(text('c')).open, streamOptions)).rejects.toMatchObject({
+      strategy: 'bulkhead',
+    });
+    expect(await settle(readAll(stream))).toBe('ab');
+    const next = await settle(policy.executeStream(provider(text('c')).open, streamOptions));
+    expect(await settle(readAll(next))).toBe('c');
+  });
+
   it('serves a fallback as a stream when no attempt commits', async () => {
     const policy = createPolicy('p', { registry: null, fallback: { value: { text: 'sorry' } } });
     const stream = await settle(

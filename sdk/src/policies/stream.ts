@@ -54,6 +54,7 @@ export async function openStream(attempt: AttemptContext, stream: StreamCall): P
     // From here on only the caller ends the stream early: the attempt's timeouts are done with.
     unlinkAttempt();
     attempt.defer();
+    attempt.call.beginStream();
     recordCommit(attempt);
     return new CommittedStream(attempt, stream, reader, controller, opening.buffered, usage, unlinkCaller);
   } catch (error) {
