@@ -42,7 +42,10 @@ export class StreamReader<T> {
       pulled.then(
         result => {
           this.pending = undefined;
-          resolve(result);
+          // The openai and Anthropic clients end a stream quietly when its signal aborts: an end after our abort
+          // is the abort (a stall, the caller), not a completed stream.
+          if (result.done === true && signal.aborted) reject(signal.reason);
+          else resolve(result);
         },
         (error: unknown) => {
           this.pending = undefined;

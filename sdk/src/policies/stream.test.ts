@@ -25,7 +25,7 @@ interface Chunk {
 }
 
 /** What a synthetic provider stream does after its chunks. */
-type Ending = 'end' | 'stall' | 'hang-ignoring-signal' | { throw: unknown };
+type Ending = 'end' | 'stall' | 'quiet-on-abort' | 'hang-ignoring-signal' | { throw: unknown };
 
 /** A provider stream: yields `chunks` (5 ms apart), then ends as told; records whether it was closed. */
 function provider(chunks: readonly Chunk[], ending: Ending = 'end') {
@@ -41,6 +41,9 @@ function provider(chunks: readonly Chunk[], ending: Ending = 'end') {
           }
           if (ending === 'stall')
             await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+          // As the openai and Anthropic clients do: the stream just ends when its signal aborts.
+          if (ending === 'quiet-on-abort')
+            await new Promise(resolve => signal.addEventListener('abort', resolve));
           if (ending === 'hang-ignoring-signal') await new Promise(() => {});
           if (typeof ending === 'object') throw ending.throw;
         } finally {
@@ -194,6 +197,16 @@ describe('executeStream', () => {
     expect(breaker.snapshot()).toMatchObject({ failures: 0, ignored: 1, state: 'closed' });
     policy.dispose();
     breaker.dispose();
+  });
+
+  it('a client that ends its stream quietly on abort is still a stall, not a completed stream', async () => {
+    const policy = createPolicy('p', { registry: null, stream: { stallTimeoutMs: 50 } });
+    const stream = await settle(
+      policy.executeStream(provider(text('partial'), 'quiet-on-abort').open, streamOptions),
+    );
+    const failure = await settle(readAll(stream).catch(e => e));
+    expect(failure).toBeInstanceOf(StreamBrokenError);
+    expect(failure.classified.category).toBe('timeout');
   });
 
   it("the caller's abort after the commit ends the stream with CallCancelledError and leaves no listener", async () => {
