@@ -1,0 +1,64 @@
+import OpenAI from 'openai';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { answerFor } from '../fake-providers/index.js';
+import { FakeOpenAI } from './fake-openai.js';
+
+/** With random() = 0 every draw picks the shortest delay, and any error rate > 0 fires. */
+let fake = new FakeOpenAI(() => 0);
+const client = () => new OpenAI({ apiKey: 'sk-demo-local', baseURL: fake.baseURL, maxRetries: 0 });
+const ask = () =>
+  client()
+    .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'my refund?' }] })
+    .catch((error: unknown) => error);
+const health = () =>
+  fetch(fake.healthURL).then(
+    r => r.status,
+    () => 'refused',
+  );
+
+describe('the demo primary provider (FakeOpenAI) follows the scenario modes', () => {
+  beforeEach(async () => {
+    fake = new FakeOpenAI(() => 0);
+    await fake.start();
+  });
+  afterEach(() => fake.stop());
+
+  it('healthy: answers from the canned answers; health 200', async () => {
+    await fake.setMode('healthy');
+    expect(await ask()).toMatchObject({ choices: [{ message: { content: answerFor('refund') } }] });
+    expect(await health()).toBe(200);
+  });
+
+  it('rate_limited: 429 with retry-after, OpenAI rate-limit headers and the "try again" message', async () => {
+    await fake.setMode('rate_limited', 0.5);
+    const error = await ask();
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    const e = error as InstanceType<typeof OpenAI.RateLimitError>;
+    expect([e.headers?.get('retry-after'), e.headers?.get('x-ratelimit-reset-requests')]).toEqual([
+      '1',
+      '1s',
+    ]);
+    expect(e.message).toMatch(/Rate limit reached for gpt-4o-mini .* Please try again in 1s\./);
+  });
+
+  it('outage_503: 503 overloaded, health 503', async () => {
+    await fake.setMode('outage_503');
+    expect(await ask()).toMatchObject({
+      status: 503,
+      message: '503 The server is overloaded or not ready yet.',
+    });
+    expect(await health()).toBe(503);
+  });
+
+  it('outage_refused: connections refused, then back on the same port when recovering (500s, health 200)', async () => {
+    const url = fake.baseURL;
+    await fake.setMode('outage_refused');
+    expect(await ask()).toBeInstanceOf(OpenAI.APIConnectionError);
+    expect(await health()).toBe('refused');
+    await fake.setMode('recovering', 0.2);
+    expect(fake.baseURL).toBe(url);
+    expect(await ask()).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(await health()).toBe(200);
+    expect(fake.statuses).toEqual({ 500: 1 });
+  });
+});
