@@ -9,6 +9,7 @@
 // Agents: runs, tool calls and model calls with GenAI spans
 export {
   type AgentOptions,
+  type GenAiTelemetry,
   type HelperPolicyOptions,
   RUN_RETRY_DEFAULTS,
   type RunFailed,

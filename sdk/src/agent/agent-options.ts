@@ -10,7 +10,7 @@ import {
   ERROR_CATEGORIES,
   type ErrorCategory,
 } from '../semconv.js';
-import { OptionsValidator } from '../util/validate.js';
+import { describeValue, OptionsValidator } from '../util/validate.js';
 
 /** Policy options the agent helpers accept for runs, tools and models (the agent sets name, registry, classifier). */
 export type HelperPolicyOptions = Omit<PolicyOptions<unknown>, 'registry' | 'classifier'>;
@@ -26,6 +26,20 @@ export interface RunRetryOptions extends Omit<RetryOptions, 'onRetry'> {
   readonly retryOn?: readonly ErrorCategory[];
 }
 
+/**
+ * Who reports a model call's GenAI telemetry (the `chat {model}` CLIENT span with the response model and token
+ * usage, the GenAI duration and usage metrics):
+ * - `'emit'`: the agent does;
+ * - `'resilience-only'`: a framework or provider SDK does (the AI SDK with `@ai-sdk/otel`, the Anthropic SDK's
+ *   own tracing, an OpenAI instrumentation), so the call span is the policy's (INTERNAL, named after the policy)
+ *   with `resilience.*` signals only, and usage is never reported twice;
+ * - `'auto'`: `'resilience-only'` when the call starts inside another instrumentation's GenAI CLIENT span (the
+ *   framework owns the inference span around it), `'emit'` otherwise. A framework span *inside* the call (a
+ *   traced client called by the model function) cannot be seen when the call starts: use `'resilience-only'`.
+ */
+export type GenAiTelemetry = (typeof GEN_AI_TELEMETRY_MODES)[number];
+export const GEN_AI_TELEMETRY_MODES = ['auto', 'emit', 'resilience-only'] as const;
+
 /** Options of {@link createAgent}. */
 export interface AgentOptions {
   /** {@link ATTR_GEN_AI_PROVIDER_NAME} of the agent's `invoke_agent` spans, when the agent has a single provider. */
@@ -38,6 +52,8 @@ export interface AgentOptions {
   readonly tools?: HelperPolicyOptions;
   /** Policy of model calls made without an explicit `policy`. @default { retry: {} } */
   readonly models?: HelperPolicyOptions;
+  /** Who reports model calls' GenAI telemetry ({@link GenAiTelemetry}); a call may override it. @default 'auto' */
+  readonly genAiTelemetry?: GenAiTelemetry;
   /** Classifier of every policy the agent creates. @default classifyError */
   readonly classifier?: Classifier;
   /** Registry the agent's policies join; `null` for none. @default defaultRegistry */
@@ -121,10 +137,20 @@ export function checkAgentOptions(name: unknown, options: unknown): void {
       name,
     );
   }
-  const o = v.object('', options, ['provider', 'retry', 'run', 'tools', 'models', 'classifier', 'registry']);
+  const o = v.object('', options, [
+    'provider',
+    'retry',
+    'run',
+    'tools',
+    'models',
+    'genAiTelemetry',
+    'classifier',
+    'registry',
+  ]);
   if (o.provider !== undefined && (typeof o.provider !== 'string' || o.provider === '')) {
     v.fail('provider', 'a non-empty string', o.provider, typeof o.provider !== 'string');
   }
+  v.oneOf('genAiTelemetry', o.genAiTelemetry, GEN_AI_TELEMETRY_MODES);
   v.func('classifier', o.classifier);
   v.instance('registry', o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
   checkRunRetry(v, o.retry);
@@ -200,5 +226,13 @@ export function checkRunOptions(options: unknown): void {
   v.func('onRetrying', o.onRetrying);
   v.func('beforeRetry', o.beforeRetry);
   v.func('onFailed', o.onFailed);
+  v.done();
+}
+
+/** Validates the options of a model call that the agent reads itself (the others go to its policy). */
+export function checkModelCallOptions(model: string, genAiTelemetry: unknown): void {
+  if (genAiTelemetry === undefined) return;
+  const v = new OptionsValidator(`agent.model(${describeValue(model)})`);
+  v.oneOf('genAiTelemetry', genAiTelemetry, GEN_AI_TELEMETRY_MODES);
   v.done();
 }

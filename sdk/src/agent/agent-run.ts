@@ -1,6 +1,7 @@
 import type { ProtectedFn } from '../core/call-context.js';
 import type { ResiliencePolicy } from '../pipeline/create-policy.js';
 import { ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_TOOL_CALL_ID } from '../semconv.js';
+import type { GenAiTelemetry } from './agent-options.js';
 
 /** Options shared by tool and model calls. */
 interface CallOptions {
@@ -26,6 +27,8 @@ export interface ModelCallOptions extends CallOptions {
   readonly provider?: string;
   /** Policy to run the call through, e.g. one shared per provider. @default the agent's policy for this model */
   readonly policy?: ResiliencePolicy<unknown>;
+  /** Who reports this call's GenAI telemetry ({@link GenAiTelemetry}). @default the agent's `genAiTelemetry` */
+  readonly genAiTelemetry?: GenAiTelemetry;
 }
 
 /** How an {@link AgentRun} reaches its agent (implemented by `Agent`). */
@@ -60,7 +63,8 @@ export class AgentRun {
 
   /**
    * Calls a model through its policy with a `chat {model}` CLIENT span (response model and token usage are read
-   * from the result when it has the OpenAI, Anthropic or AI SDK shape).
+   * from the result when it has the OpenAI, Anthropic or AI SDK shape), or only the policy's span when a framework
+   * reports the GenAI telemetry (`genAiTelemetry`). Token usage also feeds the served and wasted token counts.
    * @example const reply = await run.model('gpt-4o-mini', ({ signal }) => openai.chat.completions.create(body, { signal }));
    */
   model<T>(model: string, fn: ProtectedFn<T>, options: ModelCallOptions = {}): Promise<T> {

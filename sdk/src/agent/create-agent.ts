@@ -12,17 +12,14 @@ import {
   ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MODEL,
   ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_GEN_AI_TOOL_TYPE,
   ATTR_RESILIENCE_AGENT_RUN_ID,
   ATTR_RESILIENCE_AGENT_THREAD_ID,
   agentPolicyName,
-  chatSpanName,
   ERROR_TYPE_OTHER,
   executeToolSpanName,
-  GEN_AI_OPERATION_CHAT,
   GEN_AI_OPERATION_EXECUTE_TOOL,
   GEN_AI_OPERATION_INVOKE_AGENT,
   GEN_AI_TOOL_TYPE_FUNCTION,
@@ -36,6 +33,7 @@ import { withDefaults } from '../util/validate.js';
 import {
   type AgentOptions,
   checkAgentOptions,
+  checkModelCallOptions,
   checkRunOptions,
   type HelperPolicyOptions,
   RUN_RETRY_DEFAULTS,
@@ -44,8 +42,9 @@ import {
   type RunRetryOptions,
 } from './agent-options.js';
 import { type AgentCalls, AgentRun, type ModelCallOptions, type ToolCallOptions } from './agent-run.js';
-import { policySafe, responseAttributes } from './genai-attributes.js';
+import { policySafe } from './genai-attributes.js';
 import { measureGenAi } from './genai-metrics.js';
+import { callModel } from './model-call.js';
 import { RunRetryAbortedError } from './run-retry-aborted-error.js';
 import { ThreadCancellation } from './thread-cancellation.js';
 
@@ -182,30 +181,19 @@ export class Agent implements AgentCalls, IDisposable {
   }
 
   /**
-   * Calls a model through its policy with a `chat {model}` CLIENT span. Inside a run use `run.model`; call this
-   * directly from code outside runs, e.g. a fallback that asks a second model (its span nests under the first).
+   * Calls a model through its policy with a `chat {model}` CLIENT span, or only the policy's span when a framework
+   * reports the GenAI telemetry (`genAiTelemetry`). Inside a run use `run.model`; call this directly from code
+   * outside runs, e.g. a fallback that asks a second model (its span nests under the first).
    */
   model<T>(model: string, fn: ProtectedFn<T>, options: ModelCallOptions = {}): Promise<T> {
-    const policy = options.policy ?? this.defaultPolicy('model', model);
-    const metricAttributes: Attributes = {
-      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_CHAT,
-      [ATTR_GEN_AI_PROVIDER_NAME]: options.provider ?? this.options.provider ?? ERROR_TYPE_OTHER,
-      [ATTR_GEN_AI_REQUEST_MODEL]: model,
-    };
-    return measureGenAi(
-      'genAiClientOperationDuration',
-      metricAttributes,
-      () =>
-        policy.execute(fn, {
-          ...callOptions(options),
-          span: {
-            name: chatSpanName(model),
-            kind: SpanKind.CLIENT,
-            attributes: { ...metricAttributes, [ATTR_GEN_AI_AGENT_NAME]: this.name },
-            resultAttributes: responseAttributes,
-          },
-        }) as Promise<T>,
-    );
+    checkModelCallOptions(model, options.genAiTelemetry);
+    return callModel(options.policy ?? this.defaultPolicy('model', model), fn, {
+      agent: this.name,
+      model,
+      provider: options.provider ?? this.options.provider ?? ERROR_TYPE_OTHER,
+      genAiTelemetry: options.genAiTelemetry ?? this.options.genAiTelemetry ?? 'auto',
+      execute: callOptions(options),
+    });
   }
 
   private defaultPolicy(kind: 'tool' | 'model', name: string): ResiliencePolicy<unknown> {

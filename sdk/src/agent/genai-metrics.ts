@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import type { TokenUsage } from '../core/stream-options.js';
 import { ResilienceError } from '../errors/call-errors.js';
 import { ATTR_ERROR_TYPE, ERROR_TYPE_OTHER } from '../semconv.js';
 import { boundedErrorType } from '../telemetry/error-types.js';
@@ -8,6 +9,7 @@ import { safely } from '../util/safely.js';
 /** The GenAI duration histograms the agent helpers record. */
 export type GenAiDurationMetric =
   | 'genAiClientOperationDuration'
+  | 'genAiClientInferenceDuration'
   | 'genAiInvokeAgentDuration'
   | 'genAiExecuteToolDuration';
 
@@ -46,4 +48,21 @@ export async function measureGenAi<T>(
       );
     });
   }
+}
+
+/**
+ * Adds a model call's token usage to the newest GenAI usage counters (input and output tokens), with the call's
+ * GenAI `attributes`. Counts that are absent are not recorded.
+ */
+export function recordInferenceUsage(attributes: Attributes, usage: TokenUsage | undefined): void {
+  if (usage === undefined) return;
+  const telemetry = currentTelemetry();
+  if (!telemetry.metricsEnabled) return;
+  safely('recording GenAI token usage', () => {
+    const { inputTokens, outputTokens } = usage;
+    if (inputTokens !== undefined)
+      telemetry.instruments.genAiInferenceInputTokens.add(inputTokens, attributes);
+    if (outputTokens !== undefined)
+      telemetry.instruments.genAiInferenceOutputTokens.add(outputTokens, attributes);
+  });
 }
