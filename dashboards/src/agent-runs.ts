@@ -1,13 +1,27 @@
-/** Agent runs (GenAI): runs, tool calls and model calls — rates, durations, errors — and run-level retries. */
+/**
+ * Agent runs (GenAI): runs, tool calls and model calls — rates, durations, errors — run-level retries, streams
+ * and the tokens failures cost.
+ */
+import { streamRows } from './agent-runs-streams.js';
 import { buildDashboard, type DashboardSpec } from './lib/dashboard.js';
 import type { Target } from './lib/panels.js';
 import { stat, timeseries } from './lib/panels.js';
-import { AGENT, AGENT_POLICY, orZero, quantile, rate, SERVICE, share, sumBy } from './lib/query.js';
+import {
+  AGENT,
+  AGENT_POLICY,
+  orZero,
+  quantile,
+  rate,
+  rateOfEither,
+  SERVICE,
+  share,
+  sumBy,
+} from './lib/query.js';
 import {
   AGENT_RUNS,
   GEN_AI_AGENT_DURATION,
-  GEN_AI_OPERATION_DURATION,
   GEN_AI_TOOL_DURATION,
+  MODEL_CALL_DURATIONS,
   MODEL_CALLS,
   RETRIES,
   TOOL_CALLS,
@@ -18,15 +32,15 @@ const SA = [SERVICE, AGENT];
 const ERROR = 'error_type!=""';
 const OK = 'error_type=""';
 
-/** p50 / p95 / p99 targets of a duration histogram. */
-const percentiles = (histogram: string, matchers: readonly string[]): Target[] =>
+/** p50 / p95 / p99 targets of a duration histogram (or of either of its names). */
+const percentiles = (histogram: string | readonly string[], matchers: readonly string[]): Target[] =>
   [0.5, 0.95, 0.99].map(q => ({ expr: quantile(q, histogram, matchers), legend: `p${Math.round(q * 100)}` }));
 
 const spec = (): DashboardSpec => ({
   uid: 'agent-runs',
   title: 'Resilience / Agent runs',
   description:
-    'GenAI view: agent runs (invoke_agent), tool calls (execute_tool) and model calls (chat…) — rates, durations and errors — plus retries of whole runs.',
+    'GenAI view: agent runs (invoke_agent), tool calls (execute_tool) and model calls (chat…) — rates, durations and errors — plus retries of whole runs, streams (time to first chunk, stalls, broken streams) and tokens served or wasted on failures.',
   variables: [
     datasourceVariable(),
     serviceVariable(),
@@ -151,12 +165,15 @@ const spec = (): DashboardSpec => ({
         timeseries({
           title: 'Model calls / s by model',
           description:
-            'GenAI client operations (model calls) per second by provider and requested model. Not filtered by agent: model-call metrics carry no agent name.',
+            'GenAI model calls per second by provider and requested model, under either GenAI duration name (gen_ai.client.operation.duration, or gen_ai.client.inference.duration with OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental). Not filtered by agent: model-call metrics carry no agent name.',
           unit: 'reqps',
           span: 8,
           targets: [
             {
-              expr: sumBy(['gen_ai_provider_name', 'gen_ai_request_model'], rate(MODEL_CALLS, [SERVICE])),
+              expr: sumBy(
+                ['gen_ai_provider_name', 'gen_ai_request_model'],
+                rateOfEither(MODEL_CALLS, [SERVICE]),
+              ),
               legend: '{{gen_ai_provider_name}} {{gen_ai_request_model}}',
             },
           ],
@@ -168,20 +185,25 @@ const spec = (): DashboardSpec => ({
           span: 8,
           targets: [
             {
-              expr: sumBy(['gen_ai_request_model', 'error_type'], rate(MODEL_CALLS, [SERVICE, ERROR])),
+              expr: sumBy(
+                ['gen_ai_request_model', 'error_type'],
+                rateOfEither(MODEL_CALLS, [SERVICE, ERROR]),
+              ),
               legend: '{{gen_ai_request_model}} {{error_type}}',
             },
           ],
         }),
         timeseries({
           title: 'Model call duration percentiles',
-          description: 'p50, p95 and p99 of model call duration (not filtered by agent).',
+          description:
+            'p50, p95 and p99 of model call duration under either GenAI duration name (not filtered by agent).',
           unit: 's',
           span: 8,
-          targets: percentiles(GEN_AI_OPERATION_DURATION, [SERVICE]),
+          targets: percentiles(MODEL_CALL_DURATIONS, [SERVICE]),
         }),
       ],
     },
+    ...streamRows(),
   ],
 });
 

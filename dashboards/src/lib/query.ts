@@ -91,13 +91,31 @@ export function share({ metric, matchers, part, by = [] }: ShareOptions): string
   return `${sumBy(by, `${partRate} or 0 * ${whole}`)} / ${sumBy(by, whole)}`;
 }
 
-/** `histogram_quantile(q, sum by (le, …) (rate(<base>_bucket{…}[$__rate_interval])))`. */
+/**
+ * Rates of the series of one quantity that has several names, e.g. a GenAI duration under the current and the
+ * newest convention (`OTEL_SEMCONV_STABILITY_OPT_IN`): `rate(a{…}[…]) or rate(b{…}[…])`. Each process reports
+ * one name; where both report the same labels, the first name wins, so nothing is counted twice.
+ */
+export const rateOfEither = (metrics: readonly string[], matchers: Matchers): string =>
+  metrics.map(metric => rate(metric, matchers)).join(' or ');
+
+/**
+ * `histogram_quantile(q, sum by (le, …) (rate(<base>_bucket{…}[$__rate_interval])))`; with several names of one
+ * histogram, over the rates of either ({@link rateOfEither}).
+ */
 export const quantile = (
   q: number,
-  histogram: string,
+  histogram: string | readonly string[],
   matchers: Matchers,
   by: readonly string[] = [],
-): string => `histogram_quantile(${q}, ${sumBy(['le', ...by], rate(`${histogram}_bucket`, matchers))})`;
+): string => {
+  const names = typeof histogram === 'string' ? [histogram] : histogram;
+  const buckets = rateOfEither(
+    names.map(name => `${name}_bucket`),
+    matchers,
+  );
+  return `histogram_quantile(${q}, ${sumBy(['le', ...by], buckets)})`;
+};
 
 /**
  * Encodes a one-hot state gauge (one series per state, 1 for the current one) as the index of the current

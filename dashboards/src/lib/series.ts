@@ -11,13 +11,19 @@ export const RETRY_DELAY = 'resilience_retry_delay_seconds';
 export const GEN_AI_OPERATION_DURATION = 'gen_ai_client_operation_duration_seconds';
 export const GEN_AI_AGENT_DURATION = 'gen_ai_invoke_agent_duration_seconds';
 export const GEN_AI_TOOL_DURATION = 'gen_ai_execute_tool_duration_seconds';
+/** Model-call duration under the newest GenAI name (`OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`). */
+export const GEN_AI_INFERENCE_DURATION = 'gen_ai_client_inference_duration_seconds';
+/** Model-call duration under either GenAI name: a process reports one of them. */
+export const MODEL_CALL_DURATIONS = [GEN_AI_OPERATION_DURATION, GEN_AI_INFERENCE_DURATION] as const;
+export const TIME_TO_FIRST_CHUNK = 'gen_ai_client_inference_time_to_first_chunk_seconds';
 
 /** Logical calls, by `resilience_outcome`. */
 export const CALLS = `${CALL_DURATION}_count`;
 export const ATTEMPTS = `${ATTEMPT_DURATION}_count`;
 export const AGENT_RUNS = `${GEN_AI_AGENT_DURATION}_count`;
 export const TOOL_CALLS = `${GEN_AI_TOOL_DURATION}_count`;
-export const MODEL_CALLS = `${GEN_AI_OPERATION_DURATION}_count`;
+/** Model calls under either GenAI name. */
+export const MODEL_CALLS = MODEL_CALL_DURATIONS.map(name => `${name}_count`);
 
 // Counters.
 export const ERRORS = 'resilience_errors_total';
@@ -28,6 +34,10 @@ export const REJECTIONS = 'resilience_rejections_total';
 export const ADMISSIONS = 'resilience_recovery_admissions_total';
 export const HEALTH_CHECKS = 'resilience_health_checks_total';
 export const ERROR_PATTERNS = 'resilience_error_patterns_total';
+export const STREAM_STALLS = 'resilience_stream_stalls_total';
+export const STREAM_BROKEN = 'resilience_stream_broken_total';
+/** Tokens of model calls by `resilience_token_kind` (served, wasted) and `gen_ai_token_type`. */
+export const TOKENS = 'resilience_tokens_total';
 
 // Gauges.
 export const BREAKER_STATE = 'resilience_circuit_breaker_state';
