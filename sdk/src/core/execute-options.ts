@@ -1,6 +1,12 @@
 import type { Attributes, SpanKind } from '@opentelemetry/api';
 import type { ClassifiedError } from '../classify/types.js';
-import type { RetryDelaySource } from '../semconv.js';
+import type {
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  METRIC_GEN_AI_TIME_TO_FIRST_CHUNK,
+  METRIC_TOKENS,
+  RetryDelaySource,
+} from '../semconv.js';
 import type { TokenUsage } from './stream-options.js';
 
 /** What `onRetry` receives before each retry's wait. */
@@ -39,12 +45,12 @@ export interface ExecuteOptions {
   /** Called before each retry's wait of this call (after the policy's own `retry.onRetry`). A throw is reported. */
   readonly onRetry?: (info: RetryInfo) => void;
   /**
-   * The model the call goes to, as GenAI metric attributes (`gen_ai.provider.name`, `gen_ai.request.model`), e.g.
-   * on `gen_ai.client.inference.time_to_first_chunk`.
+   * The model the call goes to, as GenAI metric attributes ({@link ATTR_GEN_AI_PROVIDER_NAME},
+   * {@link ATTR_GEN_AI_REQUEST_MODEL}), e.g. on {@link METRIC_GEN_AI_TIME_TO_FIRST_CHUNK}.
    */
   readonly genAi?: { readonly provider?: string; readonly model?: string };
   /**
-   * Token usage of a successful result (e.g. `response.usage`), counted in `resilience.tokens` as `served`; usage of
+   * Token usage of a successful result (e.g. `response.usage`), counted in {@link METRIC_TOKENS} as `served`; usage of
    * an attempt that failed or was replaced is counted as `wasted`.
    */
   readonly usageOf?: (value: unknown) => TokenUsage | undefined;

@@ -1,4 +1,5 @@
 import type { ClassifiedError } from '../classify/types.js';
+import type { METRIC_TOKENS } from '../semconv.js';
 import type { ExecuteOptions } from './execute-options.js';
 
 /** Token counts a model reports for one call (or one chunk of a stream). */
@@ -46,7 +47,7 @@ export interface StreamCallOptions<T> {
    * `overloaded_error` events, the AI SDK's `error` parts) is classified like the HTTP error it stands for.
    */
   readonly errorOf?: (chunk: T) => unknown;
-  /** Token usage a chunk reports (usually the last one), counted in `resilience.tokens` as served or wasted. */
+  /** Token usage a chunk reports (usually the last one), counted in {@link METRIC_TOKENS} as served or wasted. */
   readonly usageOf?: (chunk: T) => TokenUsage | undefined;
   /** With `afterCommit: 'fallback-continue'`: a stream that continues the partial output after a break. */
   readonly continueWith?: (

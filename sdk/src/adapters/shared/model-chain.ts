@@ -4,7 +4,7 @@ import type { PolicyRegistry } from '../../core/registry.js';
 import type { ExecuteStreamOptions } from '../../core/stream-options.js';
 import { createPolicy, ResiliencePolicy } from '../../pipeline/create-policy.js';
 import type { PolicyOptions } from '../../pipeline/options.js';
-import type { ErrorCategory } from '../../semconv.js';
+import type { ErrorCategory, METRIC_FALLBACKS } from '../../semconv.js';
 
 /** How an adapter names a model: its provider and model id (the key of its breaker and policy). */
 export interface ModelKey {
@@ -36,7 +36,7 @@ function safe(part: string, max: number): string {
 /**
  * A primary model and its fallback models, each behind its own policy (its own breaker, keyed by provider and
  * model id), run as one call: an outer policy named `name` runs the primary and serves each fallback model in turn
- * as a fallback of the chain (so `resilience.fallbacks` counts model fallbacks, and an open breaker sends calls
+ * as a fallback of the chain (so {@link METRIC_FALLBACKS} counts model fallbacks, and an open breaker sends calls
  * straight to the next model). A streamed call falls back only before its commit; after it, the model's own
  * stream settings apply.
  */
