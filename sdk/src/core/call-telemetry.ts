@@ -37,6 +37,14 @@ export function startCallSpan(
   }
 }
 
+/** Sets `ExecuteOptions.span.endAttributes` on the call span as the call ends; a throwing reader is reported. */
+export function setEndAttributes(span: Span | undefined, options: ExecuteOptions | undefined): void {
+  const endAttributes = options?.span?.endAttributes;
+  if (endAttributes !== undefined && span?.isRecording() === true) {
+    safely('reading end attributes', () => span.setAttributes(endAttributes()));
+  }
+}
+
 /**
  * Ends a call's telemetry: {@link METRIC_CALL_DURATION} by outcome (`success`, `fallback`, `failure`, `rejected`,
  * `cancelled`), the served tokens of its result (`usageOf`) and the call span (ERROR only when the call finally failed; a cancellation is not an error).

@@ -61,5 +61,10 @@ export interface ExecuteOptions {
     readonly attributes?: Attributes;
     /** Attributes read from a successful result, set on the call span (e.g. token usage). */
     readonly resultAttributes?: (value: unknown) => Attributes;
+    /**
+     * Attributes read as the call ends, whatever its outcome, set on the call span; for `executeStream`, when its
+     * stream ends (e.g. the usage and response model the stream reported, gathered as it was read).
+     */
+    readonly endAttributes?: () => Attributes;
   };
 }

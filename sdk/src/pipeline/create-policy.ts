@@ -11,7 +11,7 @@ import {
 import { classifyError } from '../classify/index.js';
 import { cachedClassifier } from '../core/cached-classifier.js';
 import { CallContext, type PolicyRuntime, type ProtectedFn } from '../core/call-context.js';
-import { finishCall, startCallSpan } from '../core/call-telemetry.js';
+import { finishCall, setEndAttributes, startCallSpan } from '../core/call-telemetry.js';
 import type { ExecuteOptions } from '../core/execute-options.js';
 import { finalizeError } from '../core/final-error.js';
 import { defaultRegistry } from '../core/registry.js';
@@ -199,9 +199,11 @@ export class ResiliencePolicy<F = never>
       if (resultAttributes !== undefined && isRecording(span)) {
         safely('reading result attributes', () => span.setAttributes(resultAttributes(value)));
       }
+      setEndAttributes(span, opts);
       this.finish(call, start, listening, undefined, value);
       return value;
     } catch (error) {
+      setEndAttributes(span, opts);
       this.finish(call, start, listening, error, undefined);
       throw error;
     }

@@ -1,9 +1,10 @@
 import type { Span } from '@opentelemetry/api';
 import { context, trace } from '@opentelemetry/api';
 import { CallContext, type PolicyRuntime, type ProtectedFn } from '../core/call-context.js';
-import { startCallSpan } from '../core/call-telemetry.js';
+import { setEndAttributes, startCallSpan } from '../core/call-telemetry.js';
 import type { ExecuteStreamOptions, StreamFn, StreamOptions } from '../core/stream-options.js';
 import { CommittedStream } from '../policies/committed-stream.js';
+import { ServedStream } from '../policies/served-stream.js';
 import { recordTimeToFirstChunk } from '../policies/stream-telemetry.js';
 import { currentTelemetry } from '../telemetry/telemetry.js';
 
@@ -19,18 +20,11 @@ export interface StreamHost {
   finish(call: CallContext, start: number, listening: boolean, error: unknown): void;
 }
 
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
-  typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
-
-/** A fallback's value as a stream: itself if it is one, else a stream of that one value. */
-async function* single(value: unknown): AsyncGenerator<unknown> {
-  yield value;
-}
-
 /**
  * Runs a streamed call through the policy: resolves at the commit (the first content chunk of an attempt) with
  * the stream for the consumer, or with a fallback's stream; rejects like `execute` when no attempt commits and no
- * fallback serves. The call span and the call's metrics end when the stream does.
+ * fallback serves. The call span and the call's metrics end when the stream does; time to first chunk is
+ * recorded for a commit of the call's own attempts only (a fallback's stream records its own, if it has one).
  */
 export async function executeStream<T>(
   host: StreamHost,
@@ -58,19 +52,22 @@ export async function executeStream<T>(
     settings: host.settings,
     options: (options?.stream ?? {}) as ExecuteStreamOptions<unknown>['stream'] & object,
   };
+  const end = (error: unknown): void => {
+    setEndAttributes(call.callSpan, options);
+    host.finish(call, start, listening, error);
+  };
   let value: unknown;
   try {
     value =
       span === undefined ? await host.run(call) : await context.with(otelContext, host.run, undefined, call);
   } catch (error) {
-    host.finish(call, start, listening, error);
+    end(error);
     throw error;
   }
-  recordTimeToFirstChunk(call, (performance.now() - start) / 1000);
-  if (value instanceof CommittedStream) {
-    value.onEnd = error => host.finish(call, start, listening, error);
+  if (value instanceof CommittedStream && value.belongsTo(call)) {
+    recordTimeToFirstChunk(call, (performance.now() - start) / 1000);
+    value.onEnd = end;
     return value as AsyncIterable<T>;
   }
-  host.finish(call, start, listening, undefined);
-  return (isAsyncIterable(value) ? value : single(value)) as AsyncIterable<T>;
+  return new ServedStream(value, call, end) as AsyncIterable<T>;
 }

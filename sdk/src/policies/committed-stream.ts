@@ -1,19 +1,20 @@
 import { type AttemptContext, SUCCEEDED } from '../core/attempt-context.js';
 import { classifyAttemptFailure, classifyCancellation } from '../core/attempt-outcome.js';
-import type { StreamCall } from '../core/call-context.js';
+import type { CallContext, StreamCall } from '../core/call-context.js';
 import { finalError } from '../core/final-error.js';
 import { recordTokens, type UsageTally } from '../core/token-usage.js';
 import { StreamBrokenError } from '../errors/call-errors.js';
 import { ResilienceTimeoutError } from '../errors/signals.js';
 import { linkAbort } from '../util/abort.js';
-import { safelyGet } from '../util/safely.js';
-import { recordFallback } from './fallback.js';
+import { safely, safelyGet } from '../util/safely.js';
+import { recordFallback } from './fallback-telemetry.js';
 import { StreamReader } from './stream-reader.js';
 import { recordBreak } from './stream-telemetry.js';
 import { recordTimeout } from './timeout.js';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-const stoppedByConsumer = (): DOMException =>
+/** What a stream's `return()` ends it with: the consumer stopped reading (a cancellation, not a failure). */
+export const stoppedByConsumer = (): DOMException =>
   new DOMException('The consumer stopped reading the stream', 'AbortError');
 
 /**
@@ -34,6 +35,8 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
   private continued = false;
   private readonly partial: unknown[] | undefined;
   private unlinkContinuation: (() => void) | undefined;
+  private collected: unknown[] | undefined;
+  private onCollected: ((chunks: readonly unknown[]) => void) | undefined;
 
   constructor(
     private readonly attempt: AttemptContext,
@@ -47,6 +50,17 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
     const continuing =
       stream.settings.afterCommit === 'fallback-continue' && stream.options.continueWith !== undefined;
     this.partial = continuing ? [] : undefined;
+  }
+
+  /** Whether this is the stream of `call` (not one a fallback of another call handed on). */
+  belongsTo(call: CallContext): boolean {
+    return this.attempt.call === call;
+  }
+
+  /** Keeps every chunk delivered; `done` gets them if the stream completes (the `cache` fallback's replay). */
+  collect(done: (chunks: readonly unknown[]) => void): void {
+    this.collected = [];
+    this.onCollected = done;
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
@@ -73,6 +87,7 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
 
   private deliver(chunk: unknown): IteratorYieldResult<unknown> {
     this.delivered++;
+    this.collected?.push(chunk);
     const partial = this.partial;
     const { isContent } = this.stream.options;
     if (
@@ -176,6 +191,10 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
       failure === undefined || this.continued ? 'served' : 'wasted',
       this.usage,
     );
+    if (failure === undefined && this.collected !== undefined) {
+      const chunks = this.collected;
+      safely('collecting a completed stream', () => this.onCollected?.(chunks));
+    }
     const onEnd = this.onEnd;
     if (onEnd !== undefined) onEnd(failure);
   }

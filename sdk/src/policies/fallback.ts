@@ -5,19 +5,19 @@ import { finalizeError } from '../core/final-error.js';
 import type { CallNext, CallStage } from '../core/stage.js';
 import type { ResilienceError } from '../errors/call-errors.js';
 import {
-  ATTR_RESILIENCE_ERROR_CATEGORY,
-  ATTR_RESILIENCE_FALLBACK_KIND,
   ERROR_CATEGORIES,
   type ErrorCategory,
-  EVENT_FALLBACK,
+  type EVENT_FALLBACK,
   type FallbackKind,
-  METRIC_FALLBACKS,
+  type METRIC_FALLBACKS,
 } from '../semconv.js';
-import { addSpanEvent } from '../telemetry/spans.js';
 import { linkAbort, raceAbort } from '../util/abort.js';
 import { safely } from '../util/safely.js';
 import type { OptionsValidator } from '../util/validate.js';
+import { CachedStream } from './cached-stream.js';
+import { CommittedStream } from './committed-stream.js';
 import { FallbackCache } from './fallback-cache.js';
+import { recordFallback } from './fallback-telemetry.js';
 
 /** Which failures a fallback serves: a list of categories or a predicate. */
 export type FallbackWhen = readonly ErrorCategory[] | ((error: ClassifiedError) => boolean);
@@ -67,7 +67,9 @@ export type FallbackSpec<F> =
   /**
    * The last good result for the call's `cacheKey`, if fresh. A call without a `cacheKey` is neither stored nor
    * served (one user must never be served another user's answer): pass a key that identifies the caller and the
-   * request, e.g. `execute(fn, { cacheKey: userId + ':' + promptHash })`.
+   * request, e.g. `execute(fn, { cacheKey: userId + ':' + promptHash })`. For `executeStream` the cache keeps the
+   * chunks of a stream that completed (not one that broke or that its consumer stopped) and replays them; a
+   * streamed call is served only a cached stream, and an ordinary call never one.
    */
   | (FallbackBase & { readonly cache: { readonly ttlMs?: number; readonly maxEntries?: number } });
 
@@ -105,7 +107,10 @@ export function hasCacheFallback(spec: unknown): boolean {
 interface ResolvedFallback {
   readonly kind: FallbackKind;
   readonly when: (error: ClassifiedError) => boolean;
-  readonly serve: (ctx: FallbackContext) => Promise<{ served: true; value: unknown } | { served: false }>;
+  readonly serve: (
+    ctx: FallbackContext,
+    call: CallContext,
+  ) => Promise<{ served: true; value: unknown } | { served: false }>;
 }
 
 /**
@@ -148,10 +153,11 @@ export class FallbackStage implements CallStage {
         return {
           kind: 'cache',
           when,
-          serve: async ctx => {
+          serve: async (ctx, call) => {
             if (ctx.cacheKey === undefined) return { served: false };
             const cached = store.get(ctx.cacheKey);
-            return cached.hit ? { served: true, value: cached.value } : { served: false };
+            const fits = cached.hit && cached.value instanceof CachedStream === (call.stream !== undefined);
+            return fits ? { served: true, value: cached.value } : { served: false };
           },
         };
       },
@@ -171,8 +177,11 @@ export class FallbackStage implements CallStage {
   }
 
   private store(ctx: CallContext, cache: FallbackCache, value: unknown): void {
-    if (ctx.cacheKey !== undefined) {
-      cache.set(ctx.cacheKey, value);
+    const key = ctx.cacheKey;
+    if (key !== undefined) {
+      if (ctx.stream === undefined) cache.set(key, value);
+      else if (value instanceof CommittedStream && value.belongsTo(ctx))
+        value.collect(chunks => cache.set(key, new CachedStream(chunks)));
     } else if (!this.warnedNoKey) {
       this.warnedNoKey = true;
       diag.warn(
@@ -185,10 +194,12 @@ export class FallbackStage implements CallStage {
     const final = finalizeError(ctx, error);
     const classified = final.classified;
     // The factory gets this call's own signal, following the caller's (never a signal shared with other calls),
-    // and a caller abort ends a fallback that ignores it at once.
+    // and a caller abort ends a fallback that ignores it at once. A stream served to a streamed call keeps
+    // following the caller until it ends.
     const caller = ctx.callerSignal;
     const controller = new AbortController();
     const unlink = linkAbort(caller, controller);
+    let linkedUntilStreamEnd = false;
     const cancellable = !caller.aborted;
     const fallbackCtx: FallbackContext = {
       error: classified,
@@ -206,9 +217,14 @@ export class FallbackStage implements CallStage {
         });
         if (!applies) continue;
         try {
-          const served = fallback.serve(fallbackCtx);
+          const served = fallback.serve(fallbackCtx, ctx);
           const result = await (cancellable ? raceAbort(served, caller) : served);
           if (!result.served) continue;
+          if (ctx.stream !== undefined) {
+            ctx.beginStream();
+            ctx.onStreamEnd(unlink);
+            linkedUntilStreamEnd = true;
+          }
           recordFallback(ctx, fallback.kind, classified);
           safely('policy onFallback listener', () => this.onServed({ kind: fallback.kind, error: final }));
           return result.value;
@@ -222,23 +238,7 @@ export class FallbackStage implements CallStage {
       }
       throw final;
     } finally {
-      unlink();
+      if (!linkedUntilStreamEnd) unlink();
     }
   }
-}
-
-/**
- * Records that a fallback served a call: marks the call's outcome `fallback`, counts {@link METRIC_FALLBACKS} and
- * adds an {@link EVENT_FALLBACK} span event.
- */
-export function recordFallback(call: CallContext, kind: FallbackKind, classified: ClassifiedError): void {
-  call.fallbackKind = kind;
-  const attributes = call.runtime.attributes.get(`f|${kind}|${classified.category}`, () => ({
-    [ATTR_RESILIENCE_FALLBACK_KIND]: kind,
-    [ATTR_RESILIENCE_ERROR_CATEGORY]: classified.category,
-  }));
-  if (call.telemetry.metricsEnabled) {
-    safely('recording a fallback', () => call.telemetry.instruments.fallbacks.add(1, attributes));
-  }
-  addSpanEvent(call.callSpan, EVENT_FALLBACK, attributes);
 }

@@ -16,58 +16,7 @@ import {
 } from '../semconv.js';
 import { httpError } from '../test-support/errors.js';
 import { TestTelemetry } from '../test-support/otel.js';
-
-/** One chunk of the synthetic provider: text, or an error frame inside the stream. */
-interface Chunk {
-  readonly text?: string;
-  readonly error?: unknown;
-  readonly usage?: { inputTokens: number; outputTokens: number };
-}
-
-/** What a synthetic provider stream does after its chunks. */
-type Ending = 'end' | 'stall' | 'quiet-on-abort' | 'hang-ignoring-signal' | { throw: unknown };
-
-/** A provider stream: yields `chunks` (5 ms apart), then ends as told; records whether it was closed. */
-function provider(chunks: readonly Chunk[], ending: Ending = 'end') {
-  const state = { closed: false, signal: undefined as AbortSignal | undefined };
-  const open = ({ signal }: { signal: AbortSignal }): AsyncIterable<Chunk> => {
-    state.signal = signal;
-    return {
-      async *[Symbol.asyncIterator]() {
-        try {
-          for (const chunk of chunks) {
-            await new Promise(resolve => setTimeout(resolve, 5));
-            yield chunk;
-          }
-          if (ending === 'stall')
-            await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
-          // As the openai and Anthropic clients do: the stream just ends when its signal aborts.
-          if (ending === 'quiet-on-abort')
-            await new Promise(resolve => signal.addEventListener('abort', resolve));
-          if (ending === 'hang-ignoring-signal') await new Promise(() => {});
-          if (typeof ending === 'object') throw ending.throw;
-        } finally {
-          state.closed = true;
-        }
-      },
-    };
-  };
-  return { open, state };
-}
-
-const text = (...parts: string[]): Chunk[] => parts.map(t => ({ text: t }));
-const readAll = async (stream: AsyncIterable<Chunk>): Promise<string> => {
-  let out = '';
-  for await (const chunk of stream) out += chunk.text ?? '';
-  return out;
-};
-const streamOptions = {
-  stream: {
-    isContent: (c: Chunk) => c.text !== undefined,
-    errorOf: (c: Chunk) => c.error,
-    usageOf: (c: Chunk) => c.usage,
-  },
-};
+import { type Chunk, provider, readAll, streamOptions, text } from '../test-support/provider-stream.js';
 
 describe('executeStream', () => {
   beforeEach(() => {
@@ -309,6 +258,28 @@ describe('executeStream telemetry', () => {
     expect(await readAll(stream)).toBe('ab');
     expect(await otel.total(METRIC_FALLBACKS, { [ATTR_RESILIENCE_FALLBACK_KIND]: 'continuation' })).toBe(1);
     expect(await otel.total(METRIC_STREAM_BROKEN, { [ATTR_RESILIENCE_STREAM_COMMITTED]: true })).toBe(1);
+    policy.dispose();
+  });
+
+  it('reads span.endAttributes as the stream ends (and as an ordinary call ends, failed or not)', async () => {
+    const policy = createPolicy('p', { registry: null });
+    let read = 0;
+    const span = { endAttributes: () => ({ 'test.chunks_read': read }) };
+    const stream = await policy.executeStream(input => provider(text('a', 'b')).open(input), {
+      ...streamOptions,
+      span,
+    });
+    for await (const _ of stream) read++;
+    await policy.execute(() => read++, { span }).catch(() => {});
+    await policy
+      .execute(
+        () => {
+          throw httpError(400);
+        },
+        { span },
+      )
+      .catch(() => {});
+    expect(otel.spans().map(s => s.attributes['test.chunks_read'])).toEqual([2, 3, 3]);
     policy.dispose();
   });
 });
