@@ -17,9 +17,15 @@ export {
   type RunRetrying,
   type RunRetryOptions,
 } from './agent/agent-options.js';
-export type { AgentRun, ModelCallOptions, ToolCallOptions } from './agent/agent-run.js';
+export type { AgentRun, ModelCallOptions, ModelStreamOptions, ToolCallOptions } from './agent/agent-run.js';
 export { type Agent, createAgent } from './agent/create-agent.js';
 export { RunRetryAbortedError } from './agent/run-retry-aborted-error.js';
+export {
+  ANTHROPIC_MESSAGES_STREAM_READERS,
+  MODEL_STREAM_READERS,
+  type ModelStreamReaders,
+  OPENAI_CHAT_STREAM_READERS,
+} from './agent/stream-readers.js';
 // Error classification
 export {
   CATEGORY_DEFAULTS,

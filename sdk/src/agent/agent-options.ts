@@ -229,10 +229,23 @@ export function checkRunOptions(options: unknown): void {
   v.done();
 }
 
-/** Validates the options of a model call that the agent reads itself (the others go to its policy). */
-export function checkModelCallOptions(model: string, genAiTelemetry: unknown): void {
-  if (genAiTelemetry === undefined) return;
-  const v = new OptionsValidator(`agent.model(${describeValue(model)})`);
+/** The chunk readers and continuation of a streamed call (`ModelStreamOptions.stream`). */
+const STREAM_CALL_KEYS = ['isContent', 'errorOf', 'usageOf', 'continueWith'] as const;
+
+/**
+ * Validates the options of a model call (`agent.model`, or `agent.modelStream` with its `stream` readers) that
+ * the agent reads itself (the others go to its policy).
+ */
+export function checkModelCallOptions(
+  helper: 'model' | 'modelStream',
+  model: string,
+  options: { readonly genAiTelemetry?: unknown; readonly stream?: unknown },
+): void {
+  const { genAiTelemetry, stream } = options;
+  if (genAiTelemetry === undefined && stream === undefined) return;
+  const v = new OptionsValidator(`agent.${helper}(${describeValue(model)})`);
   v.oneOf('genAiTelemetry', genAiTelemetry, GEN_AI_TELEMETRY_MODES);
+  const readers = v.object('stream', stream, STREAM_CALL_KEYS);
+  for (const key of STREAM_CALL_KEYS) v.func(`stream.${key}`, readers[key]);
   v.done();
 }

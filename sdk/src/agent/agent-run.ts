@@ -1,4 +1,5 @@
 import type { ProtectedFn } from '../core/call-context.js';
+import type { StreamCallOptions, StreamFn } from '../core/stream-options.js';
 import type { ResiliencePolicy } from '../pipeline/create-policy.js';
 import { ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_TOOL_CALL_ID } from '../semconv.js';
 import type { GenAiTelemetry } from './agent-options.js';
@@ -31,10 +32,22 @@ export interface ModelCallOptions extends CallOptions {
   readonly genAiTelemetry?: GenAiTelemetry;
 }
 
+/** Options of `run.modelStream`: those of `run.model`, plus how the chunks are read. */
+export interface ModelStreamOptions<C> extends ModelCallOptions {
+  /**
+   * How the chunks are read: `isContent` (the first content chunk commits the stream), `errorOf` (an error frame
+   * inside the stream), `usageOf` (token usage), and `continueWith` for a policy with `afterCommit:
+   * 'fallback-continue'`. Each reader given replaces its default. @default MODEL_STREAM_READERS (OpenAI
+   * chat-completions chunks and Anthropic messages events; any other chunk is content)
+   */
+  readonly stream?: StreamCallOptions<C>;
+}
+
 /** How an {@link AgentRun} reaches its agent (implemented by `Agent`). */
 export interface AgentCalls {
   tool<T>(name: string, fn: ProtectedFn<T>, options?: ToolCallOptions): Promise<T>;
   model<T>(model: string, fn: ProtectedFn<T>, options?: ModelCallOptions): Promise<T>;
+  modelStream<C>(model: string, fn: StreamFn<C>, options?: ModelStreamOptions<C>): Promise<AsyncIterable<C>>;
 }
 
 /**
@@ -69,5 +82,25 @@ export class AgentRun {
    */
   model<T>(model: string, fn: ProtectedFn<T>, options: ModelCallOptions = {}): Promise<T> {
     return this.agent.model(model, fn, { ...options, signal: this.signal });
+  }
+
+  /**
+   * Streams a model's answer through its policy (`executeStream`): resolves at the commit (the first content
+   * chunk) with the stream to read. Before the commit a failure (an error thrown or sent as a frame, a first-chunk
+   * timeout, a stall, a dropped connection) is retried or falls back without the consumer seeing it; after it, a
+   * break is a `StreamBrokenError`, never a replay. Stopping the read (`break`) or cancelling the run closes the
+   * provider request. Spans, GenAI metrics and token counts are those of `run.model`, with the duration and usage
+   * of the whole stream.
+   * @example
+   * const stream = await run.modelStream('gpt-4o-mini', ({ signal }) =>
+   *   openai.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal }));
+   * for await (const chunk of stream) ui.append(chunk.choices[0]?.delta?.content ?? '');
+   */
+  modelStream<C>(
+    model: string,
+    fn: StreamFn<C>,
+    options: ModelStreamOptions<C> = {},
+  ): Promise<AsyncIterable<C>> {
+    return this.agent.modelStream(model, fn, { ...options, signal: this.signal });
   }
 }

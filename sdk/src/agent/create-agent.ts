@@ -4,6 +4,7 @@ import type { IDisposable } from 'cockatiel';
 import { classifyError } from '../classify/index.js';
 import type { ClassifiedError, Classifier } from '../classify/types.js';
 import type { ProtectedFn } from '../core/call-context.js';
+import type { StreamFn } from '../core/stream-options.js';
 import { ResilienceError } from '../errors/call-errors.js';
 import { createPolicy, type ResiliencePolicy } from '../pipeline/create-policy.js';
 import type { RetryInfo } from '../policies/retry-options.js';
@@ -41,10 +42,17 @@ import {
   type RunRetrying,
   type RunRetryOptions,
 } from './agent-options.js';
-import { type AgentCalls, AgentRun, type ModelCallOptions, type ToolCallOptions } from './agent-run.js';
+import {
+  type AgentCalls,
+  AgentRun,
+  type ModelCallOptions,
+  type ModelStreamOptions,
+  type ToolCallOptions,
+} from './agent-run.js';
 import { policySafe } from './genai-attributes.js';
 import { measureGenAi } from './genai-metrics.js';
-import { callModel } from './model-call.js';
+import { callModel, type ModelCall } from './model-call.js';
+import { streamModel } from './model-stream.js';
 import { RunRetryAbortedError } from './run-retry-aborted-error.js';
 import { ThreadCancellation } from './thread-cancellation.js';
 
@@ -186,14 +194,40 @@ export class Agent implements AgentCalls, IDisposable {
    * outside runs, e.g. a fallback that asks a second model (its span nests under the first).
    */
   model<T>(model: string, fn: ProtectedFn<T>, options: ModelCallOptions = {}): Promise<T> {
-    checkModelCallOptions(model, options.genAiTelemetry);
-    return callModel(options.policy ?? this.defaultPolicy('model', model), fn, {
+    checkModelCallOptions('model', model, options);
+    return callModel(
+      options.policy ?? this.defaultPolicy('model', model),
+      fn,
+      this.modelCall(model, options),
+    );
+  }
+
+  /**
+   * Streams a model's answer through its policy (`executeStream`), with the spans and metrics of
+   * {@link Agent.model}; resolves at the commit with the stream to read. Inside a run use `run.modelStream` (it
+   * passes the run's signal); call this directly from code outside runs, e.g. a fallback that streams a second
+   * model's answer.
+   */
+  modelStream<C>(
+    model: string,
+    fn: StreamFn<C>,
+    options: ModelStreamOptions<C> = {},
+  ): Promise<AsyncIterable<C>> {
+    checkModelCallOptions('modelStream', model, options);
+    return streamModel(options.policy ?? this.defaultPolicy('model', model), fn, {
+      ...this.modelCall(model, options),
+      stream: options.stream,
+    });
+  }
+
+  private modelCall(model: string, options: ModelCallOptions): ModelCall {
+    return {
       agent: this.name,
       model,
       provider: options.provider ?? this.options.provider ?? ERROR_TYPE_OTHER,
       genAiTelemetry: options.genAiTelemetry ?? this.options.genAiTelemetry ?? 'auto',
       execute: callOptions(options),
-    });
+    };
   }
 
   private defaultPolicy(kind: 'tool' | 'model', name: string): ResiliencePolicy<unknown> {

@@ -96,6 +96,21 @@ describe('GenAI metric names of model calls', () => {
     agent.dispose();
   });
 
+  it('with the opt-in, a streamed call records its duration and the usage of its chunks when the stream ends', async () => {
+    const createAgent = await loadAgentWith('gen_ai_latest_experimental');
+    const agent = createAgent('support', { provider: 'openai', registry: null, models: {} });
+    const stream = await agent.modelStream('gpt-4o', async function* () {
+      yield { choices: [{ delta: { content: 'Refunds take five days.' } }], usage: null };
+      yield { choices: [], usage: { prompt_tokens: 12, completion_tokens: 30 } };
+    });
+    expect(await otel.points(METRIC_GEN_AI_INFERENCE_INPUT_TOKENS)).toEqual([]);
+    for await (const _ of stream);
+    expect(await otel.total(METRIC_GEN_AI_CLIENT_INFERENCE_DURATION, MODEL)).toBe(1);
+    expect(await otel.total(METRIC_GEN_AI_INFERENCE_INPUT_TOKENS, MODEL)).toBe(12);
+    expect(await otel.total(METRIC_GEN_AI_INFERENCE_OUTPUT_TOKENS, MODEL)).toBe(30);
+    agent.dispose();
+  });
+
   it('with the opt-in, a resilience-only call records no GenAI metric at all', async () => {
     const createAgent = await loadAgentWith('gen_ai_latest_experimental');
     const agent = createAgent('support', { registry: null, genAiTelemetry: 'resilience-only' });

@@ -19,6 +19,33 @@ function errorTypeOf(error: unknown): string | undefined {
   return error.classified.category === 'cancelled' ? undefined : boundedErrorType(error.classified.errorType);
 }
 
+/** A GenAI duration measurement under way: `end` records it (once), with the call's failure if it failed. */
+export type GenAiMeasure = (failure?: { readonly error: unknown }) => void;
+
+const NOT_MEASURED: GenAiMeasure = () => {};
+
+/**
+ * Starts measuring a helper call in a GenAI histogram with `attributes`; the returned `end` records the duration
+ * once, plus `error.type` for a failure (none for a cancellation). A no-op without a metrics SDK.
+ */
+export function startGenAiMeasure(metric: GenAiDurationMetric, attributes: Attributes): GenAiMeasure {
+  const telemetry = currentTelemetry();
+  if (!telemetry.metricsEnabled) return NOT_MEASURED;
+  const start = performance.now();
+  let ended = false;
+  return failure => {
+    if (ended) return;
+    ended = true;
+    safely('recording a GenAI duration', () => {
+      const errorType = failure === undefined ? undefined : errorTypeOf(failure.error);
+      telemetry.instruments[metric].record(
+        (performance.now() - start) / 1000,
+        errorType === undefined ? attributes : { ...attributes, [ATTR_ERROR_TYPE]: errorType },
+      );
+    });
+  };
+}
+
 /**
  * Runs `call` and records its duration in a GenAI histogram with `attributes`, plus `error.type` on failure.
  * The duration equals the call span's (the call IS the span, per the GenAI conventions).
@@ -28,25 +55,14 @@ export async function measureGenAi<T>(
   attributes: Attributes,
   call: () => Promise<T>,
 ): Promise<T> {
-  const telemetry = currentTelemetry();
-  if (!telemetry.metricsEnabled) return call();
-  const start = performance.now();
-  let failure: unknown;
-  let failed = false;
+  const end = startGenAiMeasure(metric, attributes);
   try {
-    return await call();
+    const value = await call();
+    end();
+    return value;
   } catch (error) {
-    failed = true;
-    failure = error;
+    end({ error });
     throw error;
-  } finally {
-    safely('recording a GenAI duration', () => {
-      const errorType = failed ? errorTypeOf(failure) : undefined;
-      telemetry.instruments[metric].record(
-        (performance.now() - start) / 1000,
-        errorType === undefined ? attributes : { ...attributes, [ATTR_ERROR_TYPE]: errorType },
-      );
-    });
   }
 }
 

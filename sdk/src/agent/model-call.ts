@@ -29,7 +29,7 @@ export interface ModelCall {
 }
 
 /** The duration histogram of model calls: the newest GenAI name with the opt-in, the current one otherwise. */
-const DURATION: GenAiDurationMetric = GEN_AI_LATEST
+export const GEN_AI_DURATION: GenAiDurationMetric = GEN_AI_LATEST
   ? 'genAiClientInferenceDuration'
   : 'genAiClientOperationDuration';
 
@@ -56,7 +56,7 @@ export function callModel<T>(
     [ATTR_GEN_AI_PROVIDER_NAME]: call.provider,
     [ATTR_GEN_AI_REQUEST_MODEL]: call.model,
   };
-  return measureGenAi(DURATION, attributes, async () => {
+  return measureGenAi(GEN_AI_DURATION, attributes, async () => {
     const value = await policy.execute(fn, {
       ...execute,
       span: {
