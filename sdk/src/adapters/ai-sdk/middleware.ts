@@ -1,0 +1,105 @@
+import type { LanguageModelV4, LanguageModelV4Middleware } from '@ai-sdk/provider';
+import { type LanguageModel, wrapLanguageModel } from 'ai';
+import type { ATTR_GEN_AI_USAGE_INPUT_TOKENS, METRIC_INNER_RETRIES } from '../../semconv.js';
+import { defaultPolicyName, resolveModel } from './models.js';
+import { type AiSdkResilienceOptions, checkAiSdkOptions } from './options.js';
+import { ResilientModelCalls } from './resilient-model-calls.js';
+
+/** The AI SDK middleware {@link resilienceMiddleware} returns; `dispose()` releases its policies. */
+export interface ResilienceMiddleware extends LanguageModelV4Middleware {
+  /** Disposes the policies the middleware created (their breakers, timers and registry entries). */
+  dispose(): void;
+}
+
+/** A model wrapped by {@link withResilience}: a `LanguageModelV4` for any AI SDK call, plus `dispose()`. */
+export type ResilientLanguageModel = LanguageModelV4 & {
+  /** Disposes the policies of the wrapper (their breakers, timers and registry entries). */
+  dispose(): void;
+};
+
+/**
+ * An AI SDK middleware that runs every model call of the wrapped model through agent-resilience: retries with
+ * backoff and Retry-After, a circuit breaker per model, model fallbacks (`fallbacks`), and resilient streams
+ * (first-chunk and stall timeouts; a stream that fails before its first content part is retried or served by the
+ * next model without the consumer seeing anything). Works with `generateText`, `streamText`, `generateObject`
+ * and tool loops. Its spans are `resilience.*` spans only, nested under `@ai-sdk/otel`'s `chat {model}` span: no
+ * second GenAI span and no second usage attributes ({@link ATTR_GEN_AI_USAGE_INPUT_TOKENS} and its kin).
+ *
+ * Turn the SDK's own retries off with `maxRetries: 0`: one retry layer, the policy's. (Our final errors are not
+ * `APICallError`s, so the SDK's `maxRetries` never retries them anyway; `streamText`'s `streamRetries` would.) When
+ * the middleware sees the SDK retrying around it, it counts {@link METRIC_INNER_RETRIES} and warns once via `diag`.
+ *
+ * A middleware serves the model(s) it wraps, one policy chain per model object; with an explicit `name`, one model.
+ *
+ * @example
+ * const model = wrapLanguageModel({
+ *   model: openai('gpt-4o-mini'),
+ *   middleware: resilienceMiddleware({ fallbacks: [anthropic('claude-haiku-4-5')], stream: { stallTimeoutMs: 10_000 } }),
+ * });
+ * const { text } = await generateText({ model, prompt, maxRetries: 0 });
+ */
+export function resilienceMiddleware(options: AiSdkResilienceOptions = {}): ResilienceMiddleware {
+  return createMiddleware(options, undefined);
+}
+
+/** The middleware; with `primary`, its policies are created at once (a name or registry conflict throws here). */
+function createMiddleware(
+  options: AiSdkResilienceOptions,
+  primary: LanguageModelV4 | undefined,
+): ResilienceMiddleware {
+  const checked = checkAiSdkOptions(options);
+  const fallbacks = (checked.fallbacks ?? []).map(resolveModel);
+  let calls = new WeakMap<LanguageModelV4, ResilientModelCalls>();
+  const created: ResilientModelCalls[] = [];
+  let pinned: LanguageModelV4 | undefined;
+
+  const callsOf = (model: LanguageModelV4): ResilientModelCalls => {
+    const existing = calls.get(model);
+    if (existing !== undefined) return existing;
+    if (checked.name !== undefined && pinned !== undefined) {
+      throw new TypeError(
+        `resilienceMiddleware({ name: "${checked.name}" }) already protects ${pinned.provider}/${pinned.modelId}; ` +
+          `give each model its own middleware, or leave name unset (each model then gets ai-sdk.<modelId>)`,
+      );
+    }
+    const modelCalls = new ResilientModelCalls(
+      checked.name ?? defaultPolicyName(model),
+      model,
+      fallbacks,
+      checked,
+    );
+    pinned = model;
+    calls.set(model, modelCalls);
+    created.push(modelCalls);
+    return modelCalls;
+  };
+  if (primary !== undefined) callsOf(primary);
+
+  return {
+    specificationVersion: 'v4',
+    wrapGenerate: ({ model, params }) => callsOf(model).generate(params),
+    wrapStream: ({ model, params }) => callsOf(model).stream(params),
+    dispose() {
+      for (const modelCalls of created.splice(0)) modelCalls.dispose();
+      calls = new WeakMap();
+      pinned = undefined;
+    },
+  };
+}
+
+/**
+ * `model` wrapped in a {@link resilienceMiddleware}: the one-line way to make an AI SDK app resilient.
+ *
+ * @example
+ * const model = withResilience(openai('gpt-4o-mini'), { fallbacks: [openai('gpt-4.1-mini')] });
+ * const result = streamText({ model, prompt, maxRetries: 0 });
+ */
+export function withResilience(
+  model: LanguageModel,
+  options: AiSdkResilienceOptions = {},
+): ResilientLanguageModel {
+  const resolved = resolveModel(model);
+  const middleware = createMiddleware(options, resolved);
+  const wrapped = wrapLanguageModel({ model: resolved, middleware });
+  return Object.assign(wrapped, { dispose: () => middleware.dispose() });
+}

@@ -1,0 +1,164 @@
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4StreamPart,
+  LanguageModelV4StreamResult,
+} from '@ai-sdk/provider';
+import type { StreamCallOptions } from '../../core/stream-options.js';
+import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
+import { InnerRetryReporter } from '../shared/inner-retries.js';
+import { ModelChain } from '../shared/model-chain.js';
+import {
+  continuationParams,
+  continuingModel,
+  type PartContinuation,
+  spliceContinuation,
+} from './continuation.js';
+import { keyOfModel } from './models.js';
+import type { AiSdkResilienceOptions } from './options.js';
+import { RetryWatch } from './retry-watch.js';
+import { PART_READERS, usageOfResult } from './stream-parts.js';
+import { iterate, toReadable } from './web-streams.js';
+
+/** What a model's `doStream` returned besides its stream (request and response metadata). */
+type StreamMetadata = Omit<LanguageModelV4StreamResult, 'stream'>;
+
+const errorPart = (error: unknown): LanguageModelV4StreamPart => ({ type: 'error', error });
+
+/**
+ * The resilient calls of one wrapped model: its {@link ModelChain} (the model, then the fallbacks, each behind its
+ * own policy and breaker) and the watch for the AI SDK retrying around it. Each attempt calls the model's
+ * `doGenerate`/`doStream` itself with the attempt's own `abortSignal` (the middleware's `doGenerate` thunk is
+ * bound to the SDK's signal, so a timed-out attempt could not be cancelled through it).
+ */
+export class ResilientModelCalls {
+  private readonly chain: ModelChain<LanguageModelV4>;
+  private readonly models: readonly LanguageModelV4[];
+  private readonly watch: RetryWatch;
+  private readonly continuing: boolean;
+
+  constructor(
+    name: string,
+    primary: LanguageModelV4,
+    fallbacks: readonly LanguageModelV4[],
+    options: AiSdkResilienceOptions,
+  ) {
+    this.models = [primary, ...fallbacks];
+    const { policy, stream, fallbackOn, registry } = options;
+    // checkAiSdkOptions refused `stream` beside a ResiliencePolicy: here the policy is options or absent.
+    const modelPolicy =
+      stream === undefined
+        ? policy
+        : { ...((policy as Exclude<typeof policy, ResiliencePolicy>) ?? { retry: {} }), stream };
+    this.chain = new ModelChain(name, this.models, keyOfModel, {
+      ...(modelPolicy === undefined ? {} : { policy: modelPolicy }),
+      ...(fallbackOn === undefined ? {} : { fallbackOn }),
+      ...(registry === undefined ? {} : { registry }),
+    });
+    this.watch = new RetryWatch(new InnerRetryReporter(name, 'ai_sdk'));
+    this.continuing = stream?.afterCommit === 'fallback-continue';
+  }
+
+  /** `doGenerate` through the chain; the result's usage is counted as served tokens. */
+  async generate(params: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+    this.watch.check(params);
+    try {
+      return await this.chain.execute(
+        (model, { signal }) => model.doGenerate({ ...params, abortSignal: signal }),
+        { ...signalOf(params), usageOf: usageOfResult },
+      );
+    } catch (error) {
+      this.watch.failed(params, 'thrown');
+      throw error;
+    }
+  }
+
+  /**
+   * `doStream` through the chain: resolves once a model's stream committed (its first content part), with that
+   * model's request and response metadata and a stream that starts with the parts it sent before the commit.
+   * Parts of attempts that failed before their commit are never shown. A failure after the commit ends the
+   * stream with an `error` part carrying the `StreamBrokenError` (or, with `afterCommit: 'fallback-continue'`,
+   * the next model continues the partial text). Cancelling the stream closes the provider request.
+   */
+  async stream(params: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
+    this.watch.check(params);
+    let metadata: StreamMetadata = {};
+    let serving = this.models[0]!;
+    const readers: StreamCallOptions<LanguageModelV4StreamPart> = this.continuing
+      ? { ...PART_READERS, continueWith: continuation => this.continueStream(params, serving, continuation) }
+      : PART_READERS;
+    let parts: AsyncIterable<LanguageModelV4StreamPart>;
+    try {
+      parts = await this.chain.executeStream(
+        async (model, { signal }) => {
+          const { stream, ...rest } = await openStream(model, params, signal);
+          metadata = rest;
+          serving = model;
+          return iterate(stream);
+        },
+        { ...signalOf(params), stream: readers },
+      );
+    } catch (error) {
+      this.watch.failed(params, 'thrown');
+      throw error;
+    }
+    return {
+      ...metadata,
+      stream: toReadable(parts, error => {
+        this.watch.failed(params, 'stream');
+        return errorPart(error);
+      }),
+    };
+  }
+
+  /** `afterCommit: 'fallback-continue'`: the next model continues the text `serving` had sent before it broke. */
+  private continueStream(
+    params: LanguageModelV4CallOptions,
+    serving: LanguageModelV4,
+    { partial, signal }: PartContinuation,
+  ): Promise<AsyncIterable<LanguageModelV4StreamPart>> {
+    const model = continuingModel(this.models, serving);
+    const continued = continuationParams(params, partial);
+    const { provider, model: id } = keyOfModel(model);
+    return this.chain.policyOf(model).executeStream(
+      async ({ signal: attemptSignal }) => {
+        const { stream } = await openStream(model, continued, attemptSignal);
+        return spliceContinuation(iterate(stream), partial);
+      },
+      // The broken stream counts the continuation's usage as served: no usageOf here, or it would count twice.
+      {
+        signal,
+        genAi: { provider, model: id },
+        stream: { isContent: PART_READERS.isContent, errorOf: PART_READERS.errorOf },
+      },
+    );
+  }
+
+  /** Disposes the chain's policies. */
+  dispose(): void {
+    this.chain.dispose();
+  }
+}
+
+/**
+ * `model.doStream` for one attempt, with the attempt's signal. A stream that opens after its attempt was given up
+ * (a provider that ignored the abort) is cancelled, never read.
+ */
+async function openStream(
+  model: LanguageModelV4,
+  params: LanguageModelV4CallOptions,
+  signal: AbortSignal,
+): Promise<LanguageModelV4StreamResult> {
+  const result = await model.doStream({ ...params, abortSignal: signal });
+  if (signal.aborted) {
+    result.stream.cancel().catch(() => {});
+    throw signal.reason;
+  }
+  return result;
+}
+
+/** The SDK's abort signal as the call's signal (its abort cancels the call and closes the provider request). */
+function signalOf(params: LanguageModelV4CallOptions): { signal?: AbortSignal } {
+  return params.abortSignal === undefined ? {} : { signal: params.abortSignal };
+}
