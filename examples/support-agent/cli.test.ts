@@ -4,6 +4,7 @@ import { parseSettings, UsageError } from './cli.js';
 describe('demo command line', () => {
   it('has defaults a newcomer can run', () => {
     expect(parseSettings([])).toEqual({
+      framework: 'clients',
       durationMs: 60_000,
       scenario: 'outage',
       seed: 42,
@@ -14,6 +15,10 @@ describe('demo command line', () => {
       loop: false,
       quiet: false,
     });
+  });
+
+  it('runs the model calls through the AI SDK with --framework ai-sdk', () => {
+    expect(parseSettings(['--framework', 'ai-sdk'])).toMatchObject({ framework: 'ai-sdk' });
   });
 
   it('returns undefined for --help', () => {
@@ -28,6 +33,7 @@ describe('demo command line', () => {
       '--scenario must be one of outage, rate-limits, steady, incident, got "meltdown"',
     ],
     [['--duration', '5'], '--duration must be a number in [10, 86400], got "5"'],
+    [['--framework', 'langchain'], '--framework must be one of clients, ai-sdk, got "langchain"'],
     [
       ['--metrics-port', '9000', '--monitor-port', '9000'],
       '--metrics-port and --monitor-port must differ, both are 9000',

@@ -1,8 +1,13 @@
 import { parseArgs } from 'node:util';
 import { SCENARIOS } from './scenario.js';
 
+/** How the agent calls its models: the provider clients through `run.modelStream`, or the Vercel AI SDK. */
+export const FRAMEWORKS = ['clients', 'ai-sdk'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
 /** Settings of one demo run. */
 export interface DemoSettings {
+  readonly framework: Framework;
   readonly durationMs: number;
   readonly scenario: string;
   readonly seed: number;
@@ -16,11 +21,14 @@ export interface DemoSettings {
 
 export const HELP = `Usage: npm run demo -- [options]
 
-A customer-support agent (real openai and @anthropic-ai/sdk clients) against local fault-injecting providers.
+A customer-support agent streaming its answers (real openai and @anthropic-ai/sdk clients, or the AI SDK)
+against local fault-injecting providers.
 The primary provider goes healthy → rate-limited → outage → recovery → healthy; watch the retries, the
 circuit breaker, the fallbacks, the retry budget and the recovery ramp, then read the summary.
 
 Options:
+  --framework <name>     clients: the openai and Anthropic clients through run.modelStream;
+                         ai-sdk: the AI SDK's streamText with withResilience (default clients)
   --duration <seconds>   length of one scenario cycle (default 60, min 10)
   --scenario <name>      ${Object.keys(SCENARIOS).join(' | ')} (default outage)
   --seed <integer>       seed of the fault schedule (default 42)
@@ -65,7 +73,14 @@ export function parseSettings(argv: readonly string[]): DemoSettings | undefined
       `--scenario must be one of ${Object.keys(SCENARIOS).join(', ')}, got ${JSON.stringify(scenario)}`,
     );
   }
+  const framework = values.framework ?? 'clients';
+  if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
+    throw new UsageError(
+      `--framework must be one of ${FRAMEWORKS.join(', ')}, got ${JSON.stringify(framework)}`,
+    );
+  }
   const settings: DemoSettings = {
+    framework: framework as Framework,
     durationMs: integer('duration', values.duration, 60, 10, 86_400) * 1000,
     scenario,
     seed: Math.trunc(integer('seed', values.seed, 42, 0, 2 ** 32 - 1)),
@@ -88,6 +103,7 @@ function parse(argv: readonly string[]) {
     strict: true,
     allowPositionals: false,
     options: {
+      framework: { type: 'string' },
       duration: { type: 'string' },
       scenario: { type: 'string' },
       seed: { type: 'string' },

@@ -1,21 +1,27 @@
-import { type Behavior, FakeLlmProvider, faults } from '../fake-providers/index.js';
+import { type Behavior, FakeLlmProvider, faults, type ProviderRequest } from '../fake-providers/index.js';
 import type { ProviderMode } from './scenario.js';
+import { counter, primaryStreamFault } from './stream-faults.js';
 
 /** What a fake provider answered, by HTTP status (refused connections never reach it). */
 export type StatusCounts = Readonly<Record<string, number>>;
 
 /**
  * The primary provider of the demo: the fake LLM provider (OpenAI chat completions) following the demo's fault
- * schedule: 429 with Retry-After, 503 overloaded, refused connections, and a noisy recovery.
+ * schedule: 429 with Retry-After, 503 overloaded, refused connections, a noisy recovery, and streams that break
+ * before or after their first content chunk.
  */
 export class FakeOpenAI {
+  /** Share of streamed answers that break (see {@link primaryStreamFault}); the scenario sets it per phase. */
+  streamFaults = 0;
   private current: ProviderMode = 'healthy';
   /** Error rate while `rate_limited` / `recovering`. */
   private errorRate = 0;
+  /** Which of {@link primaryStreamFault}'s faults the next broken stream is: by default they take turns. */
+  streamFaultTurn: () => number = counter();
   private readonly provider = new FakeLlmProvider();
 
   constructor(private readonly random: () => number) {
-    this.provider.setDefault(({ model }) => this.behavior(model));
+    this.provider.setDefault(request => this.behavior(request));
   }
 
   get mode(): ProviderMode {
@@ -52,7 +58,7 @@ export class FakeOpenAI {
     return this.provider.close();
   }
 
-  private behavior(model: string): Behavior {
+  private behavior({ model, stream }: ProviderRequest): Behavior {
     const random = this.random;
     if (this.current === 'outage_503') return faults.unavailable({ delayMs: 20 + random() * 60 });
     if (this.current === 'rate_limited' && random() < this.errorRate) {
@@ -68,6 +74,9 @@ export class FakeOpenAI {
     const slow = this.current === 'recovering';
     const delayMs = (slow ? 200 : 60) + random() * (slow ? 400 : 180);
     if (slow && random() < this.errorRate) return faults.serverError({ delayMs });
-    return { kind: 'answer', delayMs };
+    // A streamed answer comes in six chunks, 25 ms apart.
+    const answer = { delayMs, chunks: 6, chunkDelayMs: 25 };
+    if (stream && random() < this.streamFaults) return primaryStreamFault(this.streamFaultTurn(), answer);
+    return { kind: 'answer', ...answer };
   }
 }

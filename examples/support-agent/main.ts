@@ -6,9 +6,12 @@ import Anthropic from '@anthropic-ai/sdk';
 import { type MonitorServer, startMonitorServer } from 'agent-resilience/monitor';
 import { startTelemetry } from 'agent-resilience/otel';
 import OpenAI from 'openai';
+import { createAiSdkReplies } from './ai-sdk-replies.js';
 import { type DemoSettings, HELP, parseSettings, UsageError } from './cli.js';
+import { createClientReplies } from './client-replies.js';
 import { FakeAnthropic } from './fake-anthropic.js';
 import { FakeOpenAI } from './fake-openai.js';
+import { readStreamCounters } from './metrics-probe.js';
 import { Reporter } from './reporter.js';
 import { ORDER_FAILURE_RATE, Schedule, seededRandom } from './scenario.js';
 import { createSupportAgent } from './support-agent.js';
@@ -53,6 +56,7 @@ async function main(settings: DemoSettings): Promise<void> {
     maxRetries: 0,
     timeout: 15_000,
   });
+  // The Anthropic client traces its own calls (ANTHROPIC_OPEN_TELEMETRY): the backup call is resilience-only.
   const anthropic = new Anthropic({
     apiKey: 'sk-ant-demo-local-not-a-real-key',
     baseURL: backup.baseURL,
@@ -64,18 +68,23 @@ async function main(settings: DemoSettings): Promise<void> {
   let reporter: Reporter | undefined;
   const tools = new SupportTools(random);
   const support = createSupportAgent({
-    openai,
-    anthropic,
     tools,
-    primaryHealthUrl: primary.healthURL,
+    replies: context =>
+      settings.framework === 'ai-sdk'
+        ? createAiSdkReplies(context, {
+            primaryBaseURL: primary.baseURL,
+            backupBaseURL: backup.openaiBaseURL,
+          })
+        : createClientReplies(context, { openai, anthropic, primaryHealthUrl: primary.healthURL }),
     onPrimaryAttempt: () => reporter?.primaryAttempt(),
     onPrimaryRetry: source => reporter?.retried(source),
     onNotice: text => reporter?.event(text),
+    onFirstChunk: ms => reporter?.firstChunk(ms),
   });
   const monitor = await listenMonitor(settings);
 
   console.log(
-    `agent-resilience demo: scenario "${settings.scenario}", ${settings.durationMs / 1000}s, ${settings.rate} questions/s, seed ${settings.seed}`,
+    `agent-resilience demo: scenario "${settings.scenario}", ${settings.durationMs / 1000}s, ${settings.rate} questions/s, seed ${settings.seed}, ${settings.framework === 'ai-sdk' ? 'models through the AI SDK (streamText + withResilience)' : 'models through the openai and Anthropic clients (run.modelStream)'}`,
   );
   console.log(`  metrics (Prometheus)  ${telemetry.metricsUrl}`);
   console.log(
@@ -109,10 +118,12 @@ async function main(settings: DemoSettings): Promise<void> {
       const errorRate =
         phase.mode === 'recovering' ? (phase.errorRate ?? 0) * (1 - progress) : (phase.errorRate ?? 0);
       await primary.setMode(phase.mode, errorRate);
+      primary.streamFaults = phase.streamFaults ?? 0;
       backup.overloadRate = phase.backupOverload ?? 0.02;
       tools.orderFailureRate = phase.orderFailureRate ?? ORDER_FAILURE_RATE;
       if (index !== phaseIndex) {
         phaseIndex = index;
+        reporter?.countersRead(await readStreamCounters(telemetry.metricsUrl));
         reporter?.enterPhase(phase.name, phase.narration);
       }
     };
@@ -131,6 +142,7 @@ async function main(settings: DemoSettings): Promise<void> {
     clearInterval(driver);
     if (ticker !== undefined) clearInterval(ticker);
     await workload.stop(15_000);
+    reporter.countersRead(await readStreamCounters(telemetry.metricsUrl));
     console.log(
       `\nSummary of scenario "${settings.scenario}" (seed ${settings.seed}):\n${reporter.summary()}`,
     );

@@ -1,10 +1,14 @@
+import { addCounters, countedBetween, NO_COUNTS, type StreamCounters } from './metrics-probe.js';
+import type { ReplySource } from './replies.js';
+import { streamsTable } from './streams-summary.js';
 import type { SupportAgent } from './support-agent.js';
+import { table } from './table.js';
 
 /** Outcome counters of one phase. */
 interface PhaseCounts {
-  /** Calls that finished in the phase. */
+  /** Calls that finished in the phase, by who answered (or `failed`). */
   calls: number;
-  answered: number;
+  primary: number;
   backup: number;
   cached: number;
   apology: number;
@@ -18,7 +22,7 @@ interface PhaseCounts {
 
 const empty = (): PhaseCounts => ({
   calls: 0,
-  answered: 0,
+  primary: 0,
   backup: 0,
   cached: 0,
   apology: 0,
@@ -30,8 +34,7 @@ const empty = (): PhaseCounts => ({
   primaryAttempts: 0,
 });
 
-const pad = (text: string, width: number): string =>
-  text.length >= width ? text : text + ' '.repeat(width - text.length);
+const pad = (text: string, width: number): string => text.padEnd(width);
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(0).padStart(3)}s`;
 
 /**
@@ -40,9 +43,16 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(0).padStart(3)}s`
  */
 export class Reporter {
   private readonly phases = new Map<string, PhaseCounts>();
+  /** Times to first chunk of each phase, in ms. */
+  private readonly firstChunks = new Map<string, number[]>();
+  /** The SDK's stream and token counters of each phase (from /metrics), when they could be read. */
+  private readonly counters = new Map<string, StreamCounters>();
+  private lastCounters: StreamCounters | undefined;
   private readonly order: string[] = [];
   private phase = '';
   private lastTick: PhaseCounts = empty();
+  /** Retries the budget had refused when last counted (it counts since its creation). */
+  private lastDenied: number;
   private readonly disposers: Array<{ dispose(): void }> = [];
 
   constructor(
@@ -50,28 +60,33 @@ export class Reporter {
     private readonly elapsed: () => number,
     private readonly print: (line: string) => void = line => console.log(line),
   ) {
+    this.lastDenied = support.budget.snapshot().denied;
+    const { recovery } = support;
     this.disposers.push(
       support.breaker.onTransition(t => this.event(`circuit "${t.breaker}" ${t.from} → ${t.to}`)),
-      support.recovery.onStateChange(t => this.event(`recovery "openai" ${t.from} → ${t.to} (${t.trigger})`)),
+      ...(recovery === undefined
+        ? []
+        : [
+            recovery.onStateChange(t =>
+              this.event(`recovery "${recovery.name}" ${t.from} → ${t.to} (${t.trigger})`),
+            ),
+          ]),
       support.features.onChange(c =>
         this.event(`feature "${c.feature}" ${c.enabled ? 'enabled' : 'disabled'} (${c.reason})`),
       ),
-      support.primary.onFallback(({ kind, error }) => {
-        const c = this.current();
-        if (kind === 'factory') c.backup++;
-        else if (kind === 'cache') c.cached++;
-        else c.apology++;
-        if (error.reason === 'budget_exhausted') c.budgetDenials++;
-        if (rejectingStrategy(error) === 'recovery') c.shed++;
+      support.onFallback(({ error }) => {
+        if (rejectingStrategy(error) === 'recovery') this.current().shed++;
       }),
     );
   }
 
   /** Starts counting a new phase. */
   enterPhase(name: string, narration: string): void {
+    this.countDenials();
     this.phase = name;
     if (!this.phases.has(name)) {
       this.phases.set(name, empty());
+      this.firstChunks.set(name, []);
       this.order.push(name);
     }
     this.print(`\n${seconds(this.elapsed())}  ── ${name}: ${narration}`);
@@ -81,15 +96,40 @@ export class Reporter {
     return this.phases.get(this.phase) ?? empty();
   }
 
+  /** Counts the retries the budget refused since the last count in the current phase. */
+  private countDenials(): void {
+    const denied = this.support.budget.snapshot().denied;
+    this.current().budgetDenials += denied - this.lastDenied;
+    this.lastDenied = denied;
+  }
+
   /**
-   * Counts a finished call in the phase it finished in, like its fallback (counted when it served), so each row
-   * adds up: calls = primary + backup + cached + apology + failed.
+   * Counts a finished call in the phase it finished in, by who answered it, so each row adds up: calls = primary
+   * + backup + cached + apology + failed.
    */
-  callEnded(ok: boolean): void {
+  callEnded(outcome: ReplySource | 'failed'): void {
     const c = this.current();
     c.calls++;
-    if (ok) c.answered++;
-    else c.failed++;
+    c[outcome]++;
+  }
+
+  /** A model's first content chunk reached the customer `ms` after the model was asked. */
+  firstChunk(ms: number): void {
+    this.firstChunks.get(this.phase)?.push(ms);
+  }
+
+  /**
+   * Attributes the growth of the SDK's counters since the previous reading to the current phase: read /metrics at
+   * the start of the cycle, at each phase change (before {@link enterPhase}) and at the end. An unreadable
+   * reading (undefined) is skipped.
+   */
+  countersRead(counters: StreamCounters | undefined): void {
+    if (counters === undefined) return;
+    if (this.lastCounters !== undefined && this.phase !== '') {
+      const grown = countedBetween(this.lastCounters, counters);
+      this.counters.set(this.phase, addCounters(this.counters.get(this.phase) ?? NO_COUNTS, grown));
+    }
+    this.lastCounters = counters;
   }
 
   retried(source: 'backoff' | 'retry_after'): void {
@@ -114,12 +154,14 @@ export class Reporter {
     const recovery = this.support.recovery;
     this.print(
       `${seconds(this.elapsed())}  ${pad(this.phase, 16)} ${callsPerSecond.toFixed(1).padStart(5)}/s │ ` +
-        `primary ${String(d('answered') - d('backup') - d('cached') - d('apology')).padStart(2)} ` +
+        `primary ${String(d('primary')).padStart(2)} ` +
         `backup ${String(d('backup')).padStart(2)} cache ${String(d('cached')).padStart(2)} ` +
         `apology ${String(d('apology')).padStart(2)} failed ${String(d('failed')).padStart(2)} │ ` +
         `retries ${String(d('retries')).padStart(2)} │ breaker ${pad(this.support.breaker.state, 10)}│ ` +
-        `budget ${Math.floor(budget.available)}/${Math.floor(budget.capacity)} │ ` +
-        `traffic ${(recovery.trafficRatio * 100).toFixed(0).padStart(3)}% ${recovery.state}`,
+        `budget ${Math.floor(budget.available)}/${Math.floor(budget.capacity)}` +
+        (recovery === undefined
+          ? ''
+          : ` │ traffic ${(recovery.trafficRatio * 100).toFixed(0).padStart(3)}% ${recovery.state}`),
     );
     this.lastTick = total;
   }
@@ -131,48 +173,56 @@ export class Reporter {
     return sum;
   }
 
-  /** The per-phase summary table. */
+  /**
+   * The per-phase summary: who answered and what the resilience did, then the streams (time to first chunk, and
+   * the SDK's counts of streams broken before and after it, stalls, tokens served and wasted).
+   */
   summary(): string {
-    const header = [
-      'phase',
-      'calls',
-      'primary',
-      'backup',
-      'cached',
-      'apology',
-      'failed',
-      'retries (Retry-After)',
-      'budget denials',
-      'shed by ramp',
-      'primary attempts',
-    ];
+    this.countDenials();
     const rows = [
       ...this.order.map(name => [name, this.phases.get(name)!] as const),
       ['total', this.total()] as const,
-    ].map(([name, c]) => [
+    ];
+    const calls = table(
+      [
+        'phase',
+        'calls',
+        'primary',
+        'backup',
+        'cached',
+        'apology',
+        'failed',
+        'retries (Retry-After)',
+        'budget denials',
+        'shed by ramp',
+        'primary attempts',
+      ],
+      rows.map(([name, c]) => [
+        name,
+        String(c.calls),
+        String(c.primary),
+        String(c.backup),
+        String(c.cached),
+        String(c.apology),
+        String(c.failed),
+        `${c.retries} (${c.retryAfterWaits})`,
+        String(c.budgetDenials),
+        this.support.recovery === undefined ? '-' : String(c.shed),
+        String(c.primaryAttempts),
+      ]),
+    );
+    const known = this.counters.size > 0;
+    const phases = this.order.map(name => ({
       name,
-      String(c.calls),
-      String(c.answered - c.backup - c.cached - c.apology),
-      String(c.backup),
-      String(c.cached),
-      String(c.apology),
-      String(c.failed),
-      `${c.retries} (${c.retryAfterWaits})`,
-      String(c.budgetDenials),
-      String(c.shed),
-      String(c.primaryAttempts),
-    ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i]!.length)));
-    const line = (cells: readonly string[]) =>
-      `│ ${cells.map((c, i) => (i === 0 ? pad(c, widths[i]!) : c.padStart(widths[i]!))).join(' │ ')} │`;
-    const rule = (l: string, m: string, r: string) => `${l}${widths.map(w => '─'.repeat(w + 2)).join(m)}${r}`;
-    return [
-      rule('┌', '┬', '┐'),
-      line(header),
-      rule('├', '┼', '┤'),
-      ...rows.map(line),
-      rule('└', '┴', '┘'),
-    ].join('\n');
+      firstChunksMs: this.firstChunks.get(name) ?? [],
+      counters: known ? (this.counters.get(name) ?? NO_COUNTS) : undefined,
+    }));
+    const total = {
+      name: 'total',
+      firstChunksMs: phases.flatMap(p => p.firstChunksMs),
+      counters: known ? [...this.counters.values()].reduce(addCounters, NO_COUNTS) : undefined,
+    };
+    return `${calls}\n${streamsTable([...phases, total])}`;
   }
 
   dispose(): void {

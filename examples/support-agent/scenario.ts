@@ -23,8 +23,17 @@ export interface Phase {
   readonly share: number;
   /** For `rate_limited`: share of requests refused. For `recovering`: error rate at the start. */
   readonly errorRate?: number;
-  /** Share of requests the backup provider answers 529 (it is overloaded while it absorbs the traffic). */
+  /**
+   * Share of requests the backup provider is overloaded for while it absorbs the traffic: a 529, an
+   * `overloaded_error` frame mid-stream, or a first chunk that comes too late.
+   */
   readonly backupOverload?: number;
+  /**
+   * Share of the primary's streamed answers that break: half before their first content chunk (a slow first
+   * chunk, an error frame, a dropped connection: retried unseen), half after it (a dropped connection, an error
+   * frame, a stall: the customer saw part of the answer). @default 0
+   */
+  readonly streamFaults?: number;
   /** Share of order look-ups the orders service fails with 503 (default {@link ORDER_FAILURE_RATE}). */
   readonly orderFailureRate?: number;
   /** What a viewer should notice, printed when the phase starts. */
@@ -42,7 +51,9 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
       mode: 'rate_limited',
       share: 0.15,
       errorRate: 0.6,
-      narration: '429s with Retry-After: retries wait what the server asks',
+      streamFaults: 0.1,
+      narration:
+        '429s with Retry-After: retries wait what the server asks; some streams break, unseen before their first chunk',
     },
     {
       name: 'outage (503)',
@@ -50,21 +61,24 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
       share: 0.15,
       backupOverload: 0.1,
       narration:
-        'every call fails: the retry budget caps retries, the breaker opens, the backup model answers',
+        'every call fails: the retry budget caps retries, the breaker opens, the backup model streams the answers',
     },
     {
       name: 'outage (refused)',
       mode: 'outage_refused',
       share: 0.13,
       backupOverload: 0.35,
-      narration: 'connections refused (network errors); the backup is overloaded too: cached answers serve',
+      narration:
+        'connections refused (network errors); the backup is overloaded too (529s, overloaded_error mid-stream): cached answers serve',
     },
     {
       name: 'recovery',
       mode: 'recovering',
       share: 0.2,
       errorRate: 0.15,
-      narration: 'provider back: probes close the breaker, the recovery ramp admits traffic gradually',
+      streamFaults: 0.15,
+      narration:
+        'provider back: probes close the breaker, the ramp admits traffic gradually; flaky streams: a break after the first chunk restarts the run',
     },
     { name: 'healthy again', mode: 'healthy', share: 0.22, narration: 'full traffic to the primary model' },
   ],
@@ -75,7 +89,8 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
       mode: 'rate_limited',
       share: 0.6,
       errorRate: 0.7,
-      narration: 'sustained 429s: Retry-After waits, budget denials, fallbacks',
+      streamFaults: 0.05,
+      narration: 'sustained 429s: Retry-After waits, budget denials, fallbacks; a few broken streams',
     },
     { name: 'healthy again', mode: 'healthy', share: 0.2, narration: 'limits lifted' },
   ],
@@ -89,7 +104,9 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
       mode: 'rate_limited',
       share: 0.08,
       errorRate: 0.6,
-      narration: '429s with Retry-After: retries wait what the server asks',
+      streamFaults: 0.1,
+      narration:
+        '429s with Retry-After: retries wait what the server asks; some streams break, unseen before their first chunk',
     },
     {
       name: 'outage (503)',
@@ -97,7 +114,7 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
       share: 0.36,
       backupOverload: 0.1,
       narration:
-        'a long outage: the breaker opens and stays open until the provider is back (alert after 45 s)',
+        'a long outage: the breaker opens and stays open until the provider is back (alert after 45 s); the backup streams the answers',
     },
     {
       name: 'outage (refused)',
@@ -113,8 +130,9 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
       mode: 'recovering',
       share: 0.14,
       errorRate: 0.15,
+      streamFaults: 0.15,
       narration:
-        'provider back: probes close the breaker (the alert resolves), the ramp admits traffic gradually',
+        'provider back: probes close the breaker (the alert resolves), the ramp admits traffic gradually; flaky streams',
     },
     { name: 'healthy again', mode: 'healthy', share: 0.16, narration: 'full traffic to the primary model' },
   ],

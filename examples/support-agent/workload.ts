@@ -34,8 +34,8 @@ export class Workload {
     const thread = `thread-${++this.next}`;
     this.started.push(performance.now());
     const call = this.support.answer(question, thread).then(
-      () => this.reporter.callEnded(true),
-      () => this.reporter.callEnded(false),
+      reply => this.reporter.callEnded(reply.source),
+      () => this.reporter.callEnded('failed'),
     );
     this.inFlight.add(call);
     void call.finally(() => this.inFlight.delete(call));

@@ -1,0 +1,148 @@
+import { createOpenAI } from '@ai-sdk/openai';
+import { OpenTelemetry } from '@ai-sdk/otel';
+import {
+  type CircuitBreaker,
+  defaultRegistry,
+  type FallbackEvent,
+  ResilienceError,
+  type ResiliencePolicy,
+} from 'agent-resilience';
+import { withResilience } from 'agent-resilience/ai-sdk';
+import { streamText } from 'ai';
+import type { ReadReply } from './replies.js';
+import {
+  APOLOGY,
+  BACKUP_MODEL,
+  FAILURE_CATEGORIES,
+  PRIMARY_MODEL,
+  type ReplyContext,
+  type ReplyModel,
+  STREAM,
+  systemPrompt,
+} from './reply-model.js';
+
+/** Where the AI SDK's providers send their requests. */
+export interface AiSdkDeps {
+  /** The primary provider's OpenAI API. */
+  readonly primaryBaseURL: string;
+  /** The backup provider's OpenAI-compatible API (Anthropic serves one for OpenAI SDKs). */
+  readonly backupBaseURL: string;
+}
+
+/** Name of the resilient model's policy chain: `<chain>` for the call, `<chain>.<provider>.<modelId>` per model. */
+const CHAIN = 'ai-sdk';
+
+/**
+ * The adapter's `kind` named `name`, from the registry (the adapter keeps its policies to itself; the registry
+ * lists them, as the monitoring API shows them), checked to have `method`.
+ */
+function registered<T>(kind: 'policy' | 'circuitBreaker', name: string, method: keyof T & string): T {
+  const found: unknown = defaultRegistry.get(kind, name);
+  if (typeof (found as Record<string, unknown> | undefined)?.[method] !== 'function')
+    throw new Error(`the AI SDK adapter registered no ${kind} "${name}"`);
+  return found as T;
+}
+
+/** A `fetch` for the primary provider that counts its requests and records their errors as error patterns. */
+function observedFetch(context: ReplyContext): typeof fetch {
+  return async (input, init) => {
+    context.onPrimaryAttempt();
+    try {
+      const response = await fetch(input, init);
+      if (response.ok) context.errors.recordSuccess();
+      else
+        context.errors.record(
+          Object.assign(new Error(`HTTP ${response.status}`), {
+            status: response.status,
+            headers: response.headers,
+          }),
+        );
+      return response;
+    } catch (error) {
+      context.errors.record(error);
+      throw error;
+    }
+  };
+}
+
+/**
+ * Replies streamed through the Vercel AI SDK (`streamText`, `@ai-sdk/openai`), its model made resilient by one
+ * `withResilience` wrap: each model (the primary, then the backup through its OpenAI-compatible API) has its own
+ * policy (3 retries honouring Retry-After within the shared retry budget, a circuit breaker, a 5 s attempt
+ * timeout, stream timeouts); a stream that breaks before its first content chunk is retried or served by the
+ * backup unseen. When both fail before any text, the last good answer for the topic serves, else an apology.
+ * The AI SDK reports the GenAI spans (`@ai-sdk/otel`); the adapter adds only `resilience.*` spans under them.
+ */
+export function createAiSdkReplies(context: ReplyContext, deps: AiSdkDeps): ReplyModel {
+  const apiKey = 'sk-demo-local-not-a-real-key';
+  const primary = createOpenAI({ apiKey, baseURL: deps.primaryBaseURL, fetch: observedFetch(context) });
+  const backup = createOpenAI({ apiKey, baseURL: deps.backupBaseURL, name: 'anthropic' });
+  const model = withResilience(primary.chat(PRIMARY_MODEL), {
+    name: CHAIN,
+    fallbacks: [backup.chat(BACKUP_MODEL)],
+    policy: {
+      retry: {
+        maxRetries: 3,
+        initialDelayMs: 250,
+        maxDelayMs: 4_000,
+        budget: context.budget,
+        onRetry: info => context.onRetry(info.delaySource),
+      },
+      // Each model gets its own breaker: it opens when over half the calls of the last 5 s failed.
+      circuitBreaker: {
+        breaker: { kind: 'sampling', threshold: 0.5, durationMs: 5_000, minimumRps: 2 },
+        failureCategories: [...FAILURE_CATEGORIES],
+        halfOpenAfterMs: 4_000,
+      },
+      attemptTimeoutMs: 5_000,
+    },
+    stream: STREAM,
+  });
+  const breaker = registered<CircuitBreaker>(
+    'circuitBreaker',
+    `${CHAIN}.openai.chat.${PRIMARY_MODEL}`,
+    'onTransition',
+  );
+  const chain = registered<ResiliencePolicy<unknown>>('policy', CHAIN, 'onFallback');
+  const telemetry = { integrations: [new OpenTelemetry()] };
+
+  return {
+    breaker,
+    recovery: undefined,
+    onFallback: (listener: (event: FallbackEvent) => void) => chain.onFallback(listener),
+    async reply(run, { question, articles, topic }, onFirstChunk): Promise<ReadReply> {
+      const result = streamText({
+        model,
+        system: systemPrompt(articles),
+        prompt: question,
+        maxRetries: 0, // one retry layer: the policies'
+        abortSignal: run.signal,
+        telemetry,
+        onError: () => {}, // errors arrive as `error` parts of the stream, read below
+      });
+      let text = '';
+      let started = false;
+      let failure: unknown;
+      for await (const part of result.fullStream) {
+        if (part.type === 'text-delta') {
+          if (!started) onFirstChunk();
+          started = true;
+          text += part.text;
+        } else if (part.type === 'error') failure = part.error;
+      }
+      if (failure !== undefined) {
+        // A break after the first chunk (a StreamBrokenError) or a cancellation ends the run; the run restarts.
+        if (started || !ResilienceError.isInstance(failure) || failure.reason === 'cancelled') throw failure;
+        // Both models failed before any text: the last good answer for the topic, else an apology.
+        try {
+          return { text: context.answers.recall(topic).cached, source: 'cached' };
+        } catch {
+          return { text: APOLOGY, source: 'apology' };
+        }
+      }
+      const { modelId } = await result.response;
+      return { text, source: modelId === PRIMARY_MODEL ? 'primary' : 'backup' };
+    },
+    dispose: () => model.dispose(),
+  };
+}
