@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: success-path cost of our pipeline against bare cockatiel and opossum, memory per policy,
  * retry load amplification, classification time on hostile text (linear, bounded), the cost of a zero-delay
- * retry and of a resilient stream per chunk. It measures the built package (`sdk/dist`, what users install), so `npm run bench` builds first. Each
- * configuration runs in its own process next to the cockatiel references (an app runs one configuration; mixing
- * them in one process makes shared call sites megamorphic and penalises whichever runs second). Runs on Node >= 22
+ * retry and of a resilient stream per chunk. It measures the built package (`sdk/dist`, what users install), so
+ * `npm run bench` builds first. Each configuration runs in its own process next to the cockatiel references (an
+ * app runs one configuration; mixing them in one process makes shared call sites megamorphic and penalises
+ * whichever runs second). Runs on Node >= 22
  * (re-executes itself under `npx -y node@24` on older Node: Node 20's AbortSignal is ~16x slower and distorts
  * every timeout figure). `--quick` for a short smoke run.
  */
@@ -130,7 +131,8 @@ console.log(
   )}`,
 );
 console.log(
-  `\nspans exported: ${spans.exported} of ${spans.calls} (one call span per call: a call needing one attempt has no attempt span)`,
+  `\nspans exported: ${spans.exported} of ${spans.calls} ` +
+    '(one call span per call: a call needing one attempt has no attempt span)',
 );
 
 const memory = measureMemory(quick ? 1_000 : 10_000);

@@ -1,9 +1,9 @@
 /**
- * The cost of the resilient-stream stage (issue 9 §2) per chunk and per stream: a 1,000-chunk stream read through
- * `policy.executeStream` (retry + breaker, stall timeout) against a bare `for await` over the same chunks, with no
- * OpenTelemetry SDK and with the metrics SDK. Goals: ≤ 0.5 µs per chunk without an SDK, ≤ 2 µs with metrics, and a
- * 1,000-chunk stream adding < 1 ms. Runs through `npm run bench` on the built package, or on its own with
- * `node --import tsx bench/stream.ts` after `npm run build`.
+ * The cost of the resilient-stream stage (issue 9 §2) per chunk and per stream: a 1,000-chunk stream read
+ * through `policy.executeStream` (retry + breaker, stall timeout) against a bare `for await` over the same
+ * chunks, with no OpenTelemetry SDK and with the metrics SDK. Goals: ≤ 0.5 µs per chunk without an SDK, ≤ 2 µs
+ * with metrics, and a 1,000-chunk stream adding < 1 ms. Runs through `npm run bench` on the built package, or
+ * on its own with `node --import tsx bench/stream.ts` after `npm run build`.
  */
 import { pathToFileURL } from 'node:url';
 import { createPolicy } from 'agent-resilience';

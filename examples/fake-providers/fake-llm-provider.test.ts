@@ -183,6 +183,12 @@ describe('behaviour validation', () => {
       new RangeError('stallMaxMs must be an integer in [0, 60000], got 120000'),
     );
     expect(() => new FakeLlmProvider({ chunks: 1.5 })).toThrow(/^chunks must be an integer/);
+    expect(() => new FakeLlmProvider({ answer: 'Refunds take 5 days.' as never })).toThrow(
+      new TypeError('answer must be a function of the prompt, got "Refunds take 5 days."'),
+    );
+    expect(() => new FakeLlmProvider({ chunk: 3 } as never)).toThrow(
+      new TypeError('chunk is not an option (known: answer, chunks, stallMaxMs, maxRecords)'),
+    );
   });
 });
 

@@ -34,6 +34,8 @@ export interface ProviderRequest extends ParsedRequest {
 /** The behaviour for requests the script does not cover: fixed, or chosen per request. */
 export type DefaultBehavior = Behavior | ((request: ProviderRequest) => Behavior);
 
+const OPTION_KEYS: readonly string[] = ['answer', 'chunks', 'stallMaxMs', 'maxRecords'];
+
 function checkOption(name: string, value: number | undefined, min: number, max: number): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {
     throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
@@ -60,6 +62,14 @@ export class FakeLlmProvider {
   private readonly stallMaxMs: number;
 
   constructor(options: FakeLlmProviderOptions = {}) {
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.includes(key)) {
+        throw new TypeError(`${key} is not an option (known: ${OPTION_KEYS.join(', ')})`);
+      }
+    }
+    if (options.answer !== undefined && typeof options.answer !== 'function') {
+      throw new TypeError(`answer must be a function of the prompt, got ${JSON.stringify(options.answer)}`);
+    }
     checkOption('chunks', options.chunks, 1, MAX_CHUNKS);
     checkOption('stallMaxMs', options.stallMaxMs, 0, MAX_DELAY_MS);
     checkOption('maxRecords', options.maxRecords, 1, 1_000_000);
