@@ -230,7 +230,7 @@ export function checkRunOptions(options: unknown): void {
 }
 
 /** The chunk readers and continuation of a streamed call (`ModelStreamOptions.stream`). */
-const STREAM_CALL_KEYS = ['isContent', 'errorOf', 'usageOf', 'continueWith'] as const;
+const STREAM_CALL_KEYS = ['isContent', 'isFinal', 'errorOf', 'usageOf', 'continueWith'] as const;
 
 /**
  * Validates the options of a model call (`agent.model`, or `agent.modelStream` with its `stream` readers) that

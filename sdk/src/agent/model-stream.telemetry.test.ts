@@ -206,7 +206,7 @@ describe('run.modelStream validation', () => {
       ),
     );
     expect(() => agent.modelStream('gpt-4o', chat, { stream: { usage: () => 1 } as never })).toThrow(
-      'stream.usage is not a known option (known: isContent, errorOf, usageOf, continueWith)',
+      'stream.usage is not a known option (known: isContent, isFinal, errorOf, usageOf, continueWith)',
     );
     agent.dispose();
   });

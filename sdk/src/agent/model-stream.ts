@@ -36,6 +36,7 @@ function readersOf<C>(stream: StreamCallOptions<C> | undefined): StreamCallOptio
   return {
     ...stream,
     isContent: stream?.isContent ?? MODEL_STREAM_READERS.isContent,
+    isFinal: stream?.isFinal ?? MODEL_STREAM_READERS.isFinal,
     errorOf: stream?.errorOf ?? MODEL_STREAM_READERS.errorOf,
     // A chunk that passes through two calls (a fallback's or a continuation's stream) is counted by the first.
     usageOf: usageReader(chunk => usageOf(chunk as C)),

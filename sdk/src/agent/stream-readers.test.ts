@@ -95,18 +95,29 @@ describe('ANTHROPIC_MESSAGES_STREAM_READERS', () => {
 });
 
 describe('MODEL_STREAM_READERS (the default)', () => {
-  const { isContent, errorOf, usageOf } = MODEL_STREAM_READERS;
+  const { isContent, isFinal, errorOf, usageOf } = MODEL_STREAM_READERS;
 
   it('reads OpenAI chunks and Anthropic events as their own readers do', () => {
     const { error: _, ...chunks } = openai;
     for (const chunk of [...Object.values(chunks), ...Object.values(anthropic)]) {
       const own = 'choices' in chunk ? OPENAI_CHAT_STREAM_READERS : ANTHROPIC_MESSAGES_STREAM_READERS;
-      expect([isContent(chunk), errorOf(chunk), usageOf(chunk)]).toEqual([
+      expect([isContent(chunk), isFinal(chunk), errorOf(chunk), usageOf(chunk)]).toEqual([
         own.isContent(chunk),
+        own.isFinal(chunk),
         own.errorOf(chunk),
         own.usageOf(chunk),
       ]);
     }
+  });
+
+  it('only the finish of an answer is final: an OpenAI finish_reason, an Anthropic stop', () => {
+    const finals = (chunks: object) =>
+      Object.entries(chunks)
+        .filter(([, chunk]) => isFinal(chunk))
+        .map(([name]) => name);
+    expect(finals(openai)).toEqual(['stop']);
+    expect(finals(anthropic)).toEqual(['delta', 'stop']);
+    expect([null, 'text', { choices: [null] }].map(isFinal)).toEqual([false, false, false]);
   });
 
   it('a chunk of another shape is content (as in executeStream), unless it is an error frame', () => {

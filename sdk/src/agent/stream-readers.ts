@@ -7,7 +7,7 @@ import { readUsage } from './genai-attributes.js';
  * and which report token usage (counted as served or wasted tokens).
  */
 export type ModelStreamReaders<C = unknown> = Required<
-  Pick<StreamCallOptions<C>, 'isContent' | 'errorOf' | 'usageOf'>
+  Pick<StreamCallOptions<C>, 'isContent' | 'isFinal' | 'errorOf' | 'usageOf'>
 >;
 
 type Chunk = Readonly<Record<string, unknown>>;
@@ -28,6 +28,19 @@ function openAiChatIsContent(chunk: unknown): boolean {
   return false;
 }
 
+/** Whether an OpenAI chat-completions chunk ends the answer: a choice with a `finish_reason`. */
+function openAiChatIsFinal(chunk: unknown): boolean {
+  if (!isRecord(chunk) || !Array.isArray(chunk.choices)) return false;
+  return (chunk.choices as unknown[]).some(c => isRecord(c) && nonEmpty(c.finish_reason));
+}
+
+/** Whether an Anthropic messages event ends the answer: `message_stop`, or a `message_delta` with a stop reason. */
+function anthropicIsFinal(chunk: unknown): boolean {
+  if (!isRecord(chunk)) return false;
+  if (chunk.type === 'message_stop') return true;
+  return chunk.type === 'message_delta' && isRecord(chunk.delta) && nonEmpty(chunk.delta.stop_reason);
+}
+
 /** The error object of an error frame (`{ error: {...} }` in OpenAI, `{ type: 'error', error }` elsewhere). */
 function errorFrame(chunk: unknown): unknown {
   if (!isRecord(chunk)) return undefined;
@@ -43,23 +56,27 @@ function chunkUsage(chunk: unknown): TokenUsage | undefined {
 
 /**
  * Readers of OpenAI chat-completions chunks (`openai.chat.completions.create({ ..., stream: true })`): a chunk
- * whose delta has text, a refusal or a tool call is content (the first one, a role-only delta, is not); an
+ * whose delta has text, a refusal or a tool call is content (the first one, a role-only delta, is not), one with
+ * a `finish_reason` is final (an empty answer ends there); an
  * `{ error }` frame carries an error; the last chunk reports usage when the request sets
  * `stream_options: { include_usage: true }`.
  */
 export const OPENAI_CHAT_STREAM_READERS: ModelStreamReaders = Object.freeze({
   isContent: openAiChatIsContent,
+  isFinal: openAiChatIsFinal,
   errorOf: errorFrame,
   usageOf: chunkUsage,
 });
 
 /**
  * Readers of Anthropic messages events (`anthropic.messages.create({ ..., stream: true })`): a
- * `content_block_delta` (text, thinking or tool input) is content; an `error` event (e.g. `overloaded_error`)
+ * `content_block_delta` (text, thinking or tool input) is content; `message_stop` (or a `message_delta` with a
+ * stop reason) is final; an `error` event (e.g. `overloaded_error`)
  * carries an error; `message_start` reports the input tokens and `message_delta` the output tokens.
  */
 export const ANTHROPIC_MESSAGES_STREAM_READERS: ModelStreamReaders = Object.freeze({
   isContent: (chunk: unknown) => isRecord(chunk) && chunk.type === 'content_block_delta',
+  isFinal: anthropicIsFinal,
   errorOf: errorFrame,
   usageOf: chunkUsage,
 });
@@ -86,6 +103,7 @@ export const MODEL_STREAM_READERS: ModelStreamReaders = Object.freeze({
     if (Array.isArray(chunk.choices)) return openAiChatIsContent(chunk);
     return !(typeof chunk.type === 'string' && ANTHROPIC_FRAMING.has(chunk.type));
   },
+  isFinal: (chunk: unknown) => openAiChatIsFinal(chunk) || anthropicIsFinal(chunk),
   errorOf: errorFrame,
   usageOf: chunkUsage,
 });

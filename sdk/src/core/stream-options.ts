@@ -26,9 +26,16 @@ export interface StreamContinuation<T> {
  * `'fallback-continue'`, continued by a fallback), never replayed.
  */
 export interface StreamOptions {
-  /** Longest wait for the first content chunk of an attempt, in ms; a retryable `timeout` (kind `first_chunk`). */
+  /**
+   * Longest wait for the first content chunk of an attempt, from the request, in ms; a retryable `timeout` (kind
+   * `first_chunk`). While it runs it alone bounds the wait (a long time to first token is allowed).
+   */
   readonly firstChunkTimeoutMs?: number;
-  /** Longest gap between two chunks, in ms, before and after the commit; a `timeout` (kind `stall`). */
+  /**
+   * Longest silence of a stream, in ms; a `timeout` (kind `stall`). After the commit, the longest gap between two
+   * chunks; before it, when `firstChunkTimeoutMs` is unset, every silence from the request on (a client may open
+   * its stream only at the first token, as the AI SDK's chat models do).
+   */
   readonly stallTimeoutMs?: number;
   /**
    * What a failure after the commit does: `'error'` ends the stream with a `StreamBrokenError`;
@@ -42,6 +49,12 @@ export interface StreamOptions {
 export interface StreamCallOptions<T> {
   /** Whether a chunk is content; the first content chunk commits the stream. @default every chunk is content */
   readonly isContent?: (chunk: T) => boolean;
+  /**
+   * Whether a chunk marks a complete answer (a finish or stop event: an OpenAI chunk with a `finish_reason`, an
+   * Anthropic `message_stop`, the AI SDK's `finish` part). A stream that completes after one without any content
+   * chunk is an empty answer, served as it is, not an `EmptyStreamError` retried. @default no chunk does
+   */
+  readonly isFinal?: (chunk: T) => boolean;
   /**
    * The error a chunk carries, if any: an error frame inside an HTTP 200 stream (OpenAI `error` events, Anthropic
    * `overloaded_error` events, the AI SDK's `error` parts) is classified like the HTTP error it stands for.

@@ -18,7 +18,7 @@ export class StreamReader<T> {
     private readonly iterator: AsyncIterator<T>,
     /** The stream's own controller: aborting it cuts the pending pull and closes the provider request. */
     private readonly controller: AbortController,
-    private readonly stallMs: number | undefined,
+    private stallMs: number | undefined,
   ) {
     this.unsubscribe = onAbort(controller.signal, () => this.pending?.(controller.signal.reason));
   }
@@ -53,6 +53,11 @@ export class StreamReader<T> {
         },
       );
     });
+  }
+
+  /** Sets the stall timeout of the reads from now on (`undefined`: none). */
+  watchStalls(stallMs: number | undefined): void {
+    this.stallMs = stallMs;
   }
 
   private readonly check = (): void => {

@@ -102,6 +102,75 @@ describe('executeStream', () => {
     expect(sources.map(s => s.state.signal?.aborted)).toEqual([true, true, false]);
   });
 
+  it('with stallTimeoutMs only, waiting for fn to open its stream is a silence too (a client that opens at the first token)', async () => {
+    // Repro (adapter review): @ai-sdk/openai's chat doStream resolves only at the first output chunk, so a provider
+    // silent after its headers never armed the stall watchdog: the call hung on the stalled primary.
+    const opened: AbortSignal[] = [];
+    const policy = createPolicy('p', {
+      registry: null,
+      retry: { maxRetries: 1, initialDelayMs: 0 },
+      stream: { stallTimeoutMs: 50 },
+    });
+    const stream = await settle(
+      policy.executeStream(({ signal, attempt }) => {
+        opened.push(signal);
+        if (attempt === 0) return new Promise<AsyncIterable<Chunk>>(() => {});
+        return provider(text('backup')).open({ signal });
+      }, streamOptions),
+    );
+    expect(await settle(readAll(stream))).toBe('backup');
+    expect(opened[0]?.reason).toMatchObject({ kind: 'stall' });
+    policy.dispose();
+  });
+
+  it('with firstChunkTimeoutMs, a silence before the commit is bounded by it alone (a long time to first token)', async () => {
+    const policy = createPolicy('p', {
+      registry: null,
+      retry: { maxRetries: 0 },
+      stream: { firstChunkTimeoutMs: 1_000, stallTimeoutMs: 50 },
+    });
+    const slowFirstToken = ({ signal }: { signal: AbortSignal }): AsyncIterable<Chunk> => ({
+      async *[Symbol.asyncIterator]() {
+        yield {}; // a role-only chunk, then 300 ms of "thinking"
+        await new Promise(resolve => setTimeout(resolve, 300));
+        if (!signal.aborted) yield* text('answer');
+      },
+    });
+    const stream = await settle(policy.executeStream(slowFirstToken, streamOptions));
+    expect(await settle(readAll(stream))).toBe('answer');
+    policy.dispose();
+  });
+
+  it('a stream that completes after a final chunk without content is an empty answer, not retried', async () => {
+    // Repro (adapter review): an empty reply, or a reasoning model whose output budget went on hidden reasoning
+    // (finish 'length'), ended in EmptyStreamError: retried, sent to every fallback, booked as a breaker failure.
+    const policy = createPolicy('p', { registry: null, retry: { maxRetries: 2, initialDelayMs: 0 } });
+    let attempts = 0;
+    const finishOnly = { finish: 'length' } as Chunk & { finish: string };
+    const stream = await settle(
+      policy.executeStream(
+        input => {
+          attempts++;
+          return provider([finishOnly]).open(input);
+        },
+        { stream: { ...streamOptions.stream, isFinal: c => 'finish' in c } },
+      ),
+    );
+    const chunks: unknown[] = [];
+    await settle(
+      (async () => {
+        for await (const c of stream) chunks.push(c);
+      })(),
+    );
+    expect(chunks).toEqual([finishOnly]);
+    expect(attempts).toBe(1);
+    // Without a final chunk, an empty stream is still a failure of the provider.
+    await expect(
+      settle(policy.executeStream(provider([{}]).open, { ...streamOptions, signal: undefined })),
+    ).rejects.toMatchObject({ classified: { category: 'server_error' } });
+    policy.dispose();
+  });
+
   it('a stall after the commit ends the stream with StreamBrokenError, booked as a failure', async () => {
     const breaker = createCircuitBreaker('b', {
       registry: null,

@@ -22,7 +22,8 @@ interface Opening {
  * Opens one attempt's stream (the innermost stage of a streamed call) and reads it up to its first content chunk:
  * the commit. Until then everything is an attempt failure the pipeline may retry or serve from a fallback without
  * the consumer seeing anything: `fn` throwing, a chunk carrying an error (`errorOf`), no content chunk within
- * `firstChunkTimeoutMs`, a gap over `stallTimeoutMs`, the connection dropping, the stream ending empty. At the
+ * `firstChunkTimeoutMs` (or, without it, a silence over `stallTimeoutMs`, counted from the request), the
+ * connection dropping, the stream ending empty. After the commit, a gap over `stallTimeoutMs` is a stall. At the
  * commit the attempt resolves with a {@link CommittedStream} and its outcome is deferred to the stream's end.
  *
  * The stream gets a signal of its own, aborting with the attempt's (its timeouts before the commit) and with the
@@ -34,23 +35,39 @@ export async function openStream(attempt: AttemptContext, stream: StreamCall): P
   const unlinkAttempt = linkAbort(attempt.signal, controller);
   const unlinkCaller = linkAbort(attempt.call.callerSignal, controller);
   const usage = new UsageTally();
+  // Before the commit the wait is bounded by firstChunkTimeoutMs when set (a long time to first token is allowed
+  // then), else by stallTimeoutMs as a silence, from the request on: a client may open its stream only at the
+  // first token (the AI SDK's chat models do), and a silence is a stall whichever side of the opening it falls.
   const firstChunkMs = settings.firstChunkTimeoutMs;
-  const firstChunkTimer =
-    firstChunkMs === undefined
+  const stallMs = settings.stallTimeoutMs;
+  const openingTimeout =
+    firstChunkMs !== undefined
+      ? new ResilienceTimeoutError('first_chunk', firstChunkMs)
+      : stallMs !== undefined
+        ? new ResilienceTimeoutError('stall', stallMs)
+        : undefined;
+  let openingTimer =
+    openingTimeout === undefined
       ? undefined
-      : setTimeout(
-          () => controller.abort(new ResilienceTimeoutError('first_chunk', firstChunkMs)),
-          firstChunkMs,
-        );
+      : setTimeout(() => controller.abort(openingTimeout), firstChunkMs ?? stallMs);
   let reader: StreamReader<unknown> | undefined;
   let chunks = 0;
   try {
     const iterable = await raceAbort(attempt.invoke(controller.signal), controller.signal);
     if (!isAsyncIterable(iterable))
       throw new TypeError('executeStream: fn must return an AsyncIterable (a stream)');
-    reader = new StreamReader(iterable[Symbol.asyncIterator](), controller, settings.stallTimeoutMs);
+    if (firstChunkMs === undefined && openingTimer !== undefined) {
+      clearTimeout(openingTimer);
+      openingTimer = undefined;
+    }
+    reader = new StreamReader(
+      iterable[Symbol.asyncIterator](),
+      controller,
+      firstChunkMs === undefined ? stallMs : undefined,
+    );
     const opening = await readToCommit(reader, stream, usage, () => chunks++);
-    if (firstChunkTimer !== undefined) clearTimeout(firstChunkTimer);
+    if (openingTimer !== undefined) clearTimeout(openingTimer);
+    reader.watchStalls(stallMs);
     // From here on only the caller ends the stream early: the attempt's timeouts are done with.
     unlinkAttempt();
     attempt.defer();
@@ -58,7 +75,7 @@ export async function openStream(attempt: AttemptContext, stream: StreamCall): P
     recordCommit(attempt);
     return new CommittedStream(attempt, stream, reader, controller, opening.buffered, usage, unlinkCaller);
   } catch (error) {
-    if (firstChunkTimer !== undefined) clearTimeout(firstChunkTimer);
+    if (openingTimer !== undefined) clearTimeout(openingTimer);
     const reason = controller.signal.aborted ? controller.signal.reason : error;
     controller.abort(reason);
     reader?.close();
@@ -96,11 +113,16 @@ async function readToCommit(
   usage: UsageTally,
   counted: () => void,
 ): Promise<Opening> {
-  const { isContent, errorOf, usageOf } = stream.options;
+  const { isContent, isFinal, errorOf, usageOf } = stream.options;
   const buffered: unknown[] = [];
+  let final = false;
   for (;;) {
     const result = await reader.next();
-    if (result.done === true) throw new EmptyStreamError();
+    // A stream that completed after its final chunk without content is an empty answer: committed as it is.
+    if (result.done === true) {
+      if (final) return { buffered };
+      throw new EmptyStreamError();
+    }
     const chunk = result.value;
     counted();
     const carried =
@@ -110,10 +132,14 @@ async function readToCommit(
     buffered.push(chunk);
     if (isContent === undefined || safelyGet('stream isContent', () => isContent(chunk), true))
       return { buffered };
+    if (isFinal !== undefined && !final) final = safelyGet('stream isFinal', () => isFinal(chunk), false);
   }
 }
 
-/** A stream that ended before any content chunk: a retryable failure of the provider (classified `server_error`). */
+/**
+ * A stream that ended before any content chunk (and without a final chunk, see `isFinal`): a retryable failure of
+ * the provider (classified `server_error`).
+ */
 export class EmptyStreamError extends Error {
   override readonly name = 'EmptyStreamError';
   readonly status = 502;
