@@ -4,6 +4,8 @@
  * `streamText`, `generateObject` and tool-loop model call resilient (retries, a breaker per model, model fallbacks,
  * resilient streams), reported as `resilience.*` telemetry under the AI SDK's own GenAI spans. Named exports only.
  */
+
+export type { ModelKey } from '../shared/model-chain.js';
 export {
   type ResilienceMiddleware,
   type ResilientLanguageModel,

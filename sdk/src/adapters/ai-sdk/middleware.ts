@@ -1,21 +1,30 @@
 import type { LanguageModelV4, LanguageModelV4Middleware } from '@ai-sdk/provider';
 import { type LanguageModel, wrapLanguageModel } from 'ai';
+import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
 import type { ATTR_GEN_AI_USAGE_INPUT_TOKENS, METRIC_INNER_RETRIES } from '../../semconv.js';
+import { mergedPolicies } from '../shared/model-chain.js';
 import { defaultPolicyName, resolveModel } from './models.js';
-import { type AiSdkResilienceOptions, checkAiSdkOptions } from './options.js';
+import { type AiSdkResilienceOptions, resolveAiSdkOptions } from './options.js';
 import { ResilientModelCalls } from './resilient-model-calls.js';
 
-/** The AI SDK middleware {@link resilienceMiddleware} returns; `dispose()` releases its policies. */
-export interface ResilienceMiddleware extends LanguageModelV4Middleware {
-  /** Disposes the policies the middleware created (their breakers, timers and registry entries). */
+/** What the wrappers of this adapter show of their policies. */
+interface PolicyAccess {
+  /**
+   * The policies in use, by policy name: each chain's own (`<name>`: its `onFallback` events, one per model
+   * fallback) and each model's (`<name>.<provider>.<modelId>`: its `circuitBreaker`, `recovery`), including a
+   * policy of yours given as `policy` or returned by it. A snapshot of the chains built so far (a middleware
+   * builds one at its first call of a model); empty once disposed.
+   */
+  policies(): ReadonlyMap<string, ResiliencePolicy<unknown>>;
+  /** Disposes the policies the wrapper created (their breakers, timers and registry entries); not yours. */
   dispose(): void;
 }
 
-/** A model wrapped by {@link withResilience}: a `LanguageModelV4` for any AI SDK call, plus `dispose()`. */
-export type ResilientLanguageModel = LanguageModelV4 & {
-  /** Disposes the policies of the wrapper (their breakers, timers and registry entries). */
-  dispose(): void;
-};
+/** The AI SDK middleware {@link resilienceMiddleware} returns, with `policies()` and `dispose()`. */
+export interface ResilienceMiddleware extends LanguageModelV4Middleware, PolicyAccess {}
+
+/** A model wrapped by {@link withResilience}: a `LanguageModelV4` for any AI SDK call, plus `policies()` and `dispose()`. */
+export type ResilientLanguageModel = LanguageModelV4 & PolicyAccess;
 
 /**
  * An AI SDK middleware that runs every model call of the wrapped model through agent-resilience: retries with
@@ -39,16 +48,20 @@ export type ResilientLanguageModel = LanguageModelV4 & {
  * const { text } = await generateText({ model, prompt, maxRetries: 0 });
  */
 export function resilienceMiddleware(options: AiSdkResilienceOptions = {}): ResilienceMiddleware {
-  return createMiddleware(options, undefined);
+  return createMiddleware('resilienceMiddleware', options, undefined);
 }
 
-/** The middleware; with `primary`, its policies are created at once (a name or registry conflict throws here). */
+/**
+ * The middleware; with `primary`, its policies are created at once (a name or registry conflict, or a `policy`
+ * function's invalid answer, throws here).
+ */
 function createMiddleware(
+  factory: 'resilienceMiddleware' | 'withResilience',
   options: AiSdkResilienceOptions,
   primary: LanguageModelV4 | undefined,
 ): ResilienceMiddleware {
-  const checked = checkAiSdkOptions(options);
-  const fallbacks = (checked.fallbacks ?? []).map(resolveModel);
+  const checked = resolveAiSdkOptions(factory, options);
+  const fallbacks = checked.fallbacks.map(resolveModel);
   let calls = new WeakMap<LanguageModelV4, ResilientModelCalls>();
   const created: ResilientModelCalls[] = [];
   let pinned: LanguageModelV4 | undefined;
@@ -66,7 +79,7 @@ function createMiddleware(
       checked.name ?? defaultPolicyName(model),
       model,
       fallbacks,
-      checked,
+      checked.chain,
     );
     pinned = model;
     calls.set(model, modelCalls);
@@ -79,6 +92,7 @@ function createMiddleware(
     specificationVersion: 'v4',
     wrapGenerate: ({ model, params }) => callsOf(model).generate(params),
     wrapStream: ({ model, params }) => callsOf(model).stream(params),
+    policies: () => mergedPolicies(created),
     dispose() {
       for (const modelCalls of created.splice(0)) modelCalls.dispose();
       calls = new WeakMap();
@@ -99,7 +113,10 @@ export function withResilience(
   options: AiSdkResilienceOptions = {},
 ): ResilientLanguageModel {
   const resolved = resolveModel(model);
-  const middleware = createMiddleware(options, resolved);
+  const middleware = createMiddleware('withResilience', options, resolved);
   const wrapped = wrapLanguageModel({ model: resolved, middleware });
-  return Object.assign(wrapped, { dispose: () => middleware.dispose() });
+  return Object.assign(wrapped, {
+    policies: () => middleware.policies(),
+    dispose: () => middleware.dispose(),
+  });
 }

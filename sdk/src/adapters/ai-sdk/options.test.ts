@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createPolicy } from '../../pipeline/create-policy.js';
-import { checkAiSdkOptions } from './options.js';
+import { resolveAiSdkOptions } from './options.js';
 import { scriptedModel } from './test-support/scripted-model.js';
 
-describe('checkAiSdkOptions', () => {
+describe('resolveAiSdkOptions', () => {
+  const checkAiSdkOptions = (options: unknown) => resolveAiSdkOptions('resilienceMiddleware', options);
+
   it('accepts the documented options', () => {
     const backup = scriptedModel('backup', [{ answer: 'x' }]).model;
     const options = {
@@ -14,8 +16,21 @@ describe('checkAiSdkOptions', () => {
       fallbackOn: ['rate_limited' as const, 'server_error' as const],
       registry: null,
     };
-    expect(checkAiSdkOptions(options)).toBe(options);
-    expect(checkAiSdkOptions(undefined)).toEqual({});
+    expect(checkAiSdkOptions(options)).toEqual({
+      name: 'chat',
+      fallbacks: options.fallbacks,
+      chain: {
+        policy: { ...options.policy, stream: options.stream },
+        fallbackOn: options.fallbackOn,
+        registry: null,
+      },
+    });
+    expect(checkAiSdkOptions(undefined)).toEqual({
+      name: undefined,
+      fallbacks: [],
+      chain: { policy: { retry: {} } },
+    });
+    expect(checkAiSdkOptions({ policy: () => ({}) }).chain.policy).toBeTypeOf('function');
   });
 
   it.each([
@@ -33,7 +48,16 @@ describe('checkAiSdkOptions', () => {
       /stream\.afterCommit must be one of "error", "fallback-continue", got "retry"/,
     ],
     [{ policy: { retry: { maxRetries: -1 } } }, RangeError, /policy\.retry\.maxRetries must be .*, got -1/],
-    [{ policy: { fallback: { value: 1 } } }, RangeError, /policy\.fallback is not a known option/],
+    [
+      { policy: { fallback: { value: 1 } } },
+      RangeError,
+      /policy\.fallback must be absent \(the adapter decides/,
+    ],
+    [
+      { policy: 'fast' },
+      TypeError,
+      /policy must be policy options, a ResiliencePolicy or a function of the model/,
+    ],
     [{ fallbackOn: ['sometimes'] }, RangeError, /fallbackOn\[0\] must be one of .*, got "sometimes"/],
     [{ registry: {} }, TypeError, /registry must be a PolicyRegistry or null, got an object/],
     [{ retries: 3 }, RangeError, /retries is not a known option/],
@@ -41,6 +65,12 @@ describe('checkAiSdkOptions', () => {
     const check = () => checkAiSdkOptions(options);
     expect(check).toThrow(type);
     expect(check).toThrow(message);
+  });
+
+  it('names the factory the user called', () => {
+    expect(() => resolveAiSdkOptions('withResilience', { retries: 3 })).toThrow(
+      /^Invalid options for withResilience: retries is not a known option/,
+    );
   });
 
   it('refuses stream settings beside a shared policy instance (they belong in its options)', () => {

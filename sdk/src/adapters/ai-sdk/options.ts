@@ -1,10 +1,9 @@
 import type { LanguageModel } from 'ai';
-import { PolicyRegistry } from '../../core/registry.js';
+import type { PolicyRegistry } from '../../core/registry.js';
 import type { StreamOptions } from '../../core/stream-options.js';
-import { ResiliencePolicy } from '../../pipeline/create-policy.js';
-import { checkPolicyOptions, POLICY_KEYS } from '../../pipeline/options.js';
-import { type ATTR_RESILIENCE_POLICY, ERROR_CATEGORIES, type ErrorCategory } from '../../semconv.js';
+import type { ATTR_RESILIENCE_POLICY, ErrorCategory } from '../../semconv.js';
 import { OptionsValidator } from '../../util/validate.js';
+import { type ChainRules, chainOptionsOf, checkChainOptions, modelCheck } from '../shared/chain-options.js';
 import type { ModelChainOptions } from '../shared/model-chain.js';
 
 /** Settings of {@link resilienceMiddleware} and {@link withResilience}. */
@@ -16,8 +15,15 @@ export interface AiSdkResilienceOptions {
    */
   readonly name?: string;
   /**
-   * Options of each model's own policy (its own circuit breaker, keyed by provider + model id), or one policy
-   * shared by every model of the chain (then `stream` belongs in that policy's options). @default { retry: {} }
+   * Options of each model's own policy (its own circuit breaker, keyed by provider + model id), one policy shared
+   * by every model of the chain (then `stream` belongs in that policy's options), or a function of the model
+   * (`{ provider, model }`: the model's `provider` and `modelId`) returning either, asked once per model when its
+   * chain is built: `withResilience` builds it at once, a middleware at its first call of a model (an invalid
+   * answer throws there). A policy given or returned is yours: `dispose()` leaves it alone.
+   * @default { retry: {} }
+   * @example
+   * policy: ({ provider }) =>
+   *   provider.startsWith('openai') ? { retry: {}, circuitBreaker: openaiBreaker, recovery } : { retry: { maxRetries: 1 } }
    */
   readonly policy?: ModelChainOptions['policy'];
   /**
@@ -26,9 +32,9 @@ export interface AiSdkResilienceOptions {
    */
   readonly fallbacks?: readonly LanguageModel[];
   /**
-   * Stream settings of each model's policy: `firstChunkTimeoutMs`, `stallTimeoutMs`, and `afterCommit`
-   * (`'fallback-continue'` asks the next model to continue the partial text, sent as an assistant message).
-   * @default { afterCommit: 'error' }, no stream timeouts
+   * Stream settings of each model's policy, merged over the `stream` of its policy options: `firstChunkTimeoutMs`,
+   * `stallTimeoutMs`, and `afterCommit` (`'fallback-continue'` asks the next model to continue the partial text,
+   * sent as an assistant message). @default { afterCommit: 'error' }, no stream timeouts
    */
   readonly stream?: StreamOptions;
   /** Failures after which the next model is tried. @default every category but cancelled, validation, programming */
@@ -37,9 +43,15 @@ export interface AiSdkResilienceOptions {
   readonly registry?: PolicyRegistry | null;
 }
 
+/** The options of one middleware, checked. */
+export interface ResolvedAiSdkOptions {
+  readonly name: string | undefined;
+  readonly fallbacks: readonly LanguageModel[];
+  /** What its model chains are built with. */
+  readonly chain: ModelChainOptions;
+}
+
 const KEYS = ['name', 'policy', 'fallbacks', 'stream', 'fallbackOn', 'registry'] as const;
-const MODEL_CONSTRAINT = 'a language model (doGenerate, doStream, provider, modelId) or a model id';
-const MODEL_POLICY_KEYS = POLICY_KEYS.filter(key => key !== 'fallback' && key !== 'registry');
 
 /** A model the AI SDK accepts: a model object of specification v2, v3 or v4, or a model id string. */
 function isLanguageModel(value: unknown): boolean {
@@ -54,43 +66,34 @@ function isLanguageModel(value: unknown): boolean {
   );
 }
 
+/** The AI SDK's part of the options every adapter shares. */
+const AI_SDK_CHAIN: ChainRules = {
+  fallbacks: {
+    constraint: 'an array of language models',
+    check: modelCheck(
+      isLanguageModel,
+      'a language model (doGenerate, doStream, provider, modelId) or a model id',
+    ),
+  },
+};
+
 /**
- * Validates the options at once (not at the first call), reporting every problem in one `TypeError` or
- * `RangeError` that names the option, the constraint and the value.
+ * Validates the options of `factory` at once (not at the first call), reporting every problem in one `TypeError`
+ * or `RangeError` that names the option, the constraint and the value.
  */
-export function checkAiSdkOptions(options: unknown): AiSdkResilienceOptions {
-  const v = new OptionsValidator('resilienceMiddleware');
+export function resolveAiSdkOptions(
+  factory: 'resilienceMiddleware' | 'withResilience',
+  options: unknown,
+): ResolvedAiSdkOptions {
+  const v = new OptionsValidator(factory);
   const o = v.object('', options, KEYS);
   if (o.name !== undefined) v.name('name', o.name);
-  if (o.policy !== undefined && !(o.policy instanceof ResiliencePolicy)) {
-    checkPolicyOptions(v.at('policy'), o.policy, MODEL_POLICY_KEYS);
-  }
-  if (o.stream !== undefined) {
-    if (o.policy instanceof ResiliencePolicy) {
-      v.fail(
-        'stream',
-        'absent when policy is a ResiliencePolicy (set stream in its createPolicy options)',
-        o.stream,
-      );
-    } else {
-      checkPolicyOptions(v, { stream: o.stream }, ['stream']);
-    }
-  }
-  if (o.fallbacks !== undefined) {
-    if (!Array.isArray(o.fallbacks)) v.fail('fallbacks', 'an array of language models', o.fallbacks, true);
-    else
-      for (const [i, model] of o.fallbacks.entries()) {
-        if (!isLanguageModel(model)) v.fail(`fallbacks[${i}]`, MODEL_CONSTRAINT, model, true);
-      }
-  }
-  if (o.fallbackOn !== undefined) {
-    if (!Array.isArray(o.fallbackOn))
-      v.fail('fallbackOn', 'an array of error categories', o.fallbackOn, true);
-    else
-      for (const [i, category] of o.fallbackOn.entries())
-        v.oneOf(`fallbackOn[${i}]`, category, ERROR_CATEGORIES);
-  }
-  v.instance('registry', o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
+  checkChainOptions(v, o, AI_SDK_CHAIN);
   v.done();
-  return o as AiSdkResilienceOptions;
+  const checked = o as AiSdkResilienceOptions;
+  return {
+    name: checked.name,
+    fallbacks: checked.fallbacks ?? [],
+    chain: chainOptionsOf(factory, checked, AI_SDK_CHAIN),
+  };
 }

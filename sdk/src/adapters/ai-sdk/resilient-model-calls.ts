@@ -8,7 +8,7 @@ import type {
 import type { StreamCallOptions } from '../../core/stream-options.js';
 import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
 import { InnerRetryReporter } from '../shared/inner-retries.js';
-import { ModelChain } from '../shared/model-chain.js';
+import { ModelChain, type ModelChainOptions } from '../shared/model-chain.js';
 import {
   continuationParams,
   continuingModel,
@@ -16,7 +16,6 @@ import {
   spliceContinuation,
 } from './continuation.js';
 import { keyOfModel } from './models.js';
-import type { AiSdkResilienceOptions } from './options.js';
 import { RetryWatch } from './retry-watch.js';
 import { PART_READERS, usageOfResult } from './stream-parts.js';
 import { iterate, toReadable } from './web-streams.js';
@@ -36,28 +35,21 @@ export class ResilientModelCalls {
   private readonly chain: ModelChain<LanguageModelV4>;
   private readonly models: readonly LanguageModelV4[];
   private readonly watch: RetryWatch;
-  private readonly continuing: boolean;
 
   constructor(
     name: string,
     primary: LanguageModelV4,
     fallbacks: readonly LanguageModelV4[],
-    options: AiSdkResilienceOptions,
+    options: ModelChainOptions,
   ) {
     this.models = [primary, ...fallbacks];
-    const { policy, stream, fallbackOn, registry } = options;
-    // checkAiSdkOptions refused `stream` beside a ResiliencePolicy: here the policy is options or absent.
-    const modelPolicy =
-      stream === undefined
-        ? policy
-        : { ...((policy as Exclude<typeof policy, ResiliencePolicy>) ?? { retry: {} }), stream };
-    this.chain = new ModelChain(name, this.models, keyOfModel, {
-      ...(modelPolicy === undefined ? {} : { policy: modelPolicy }),
-      ...(fallbackOn === undefined ? {} : { fallbackOn }),
-      ...(registry === undefined ? {} : { registry }),
-    });
+    this.chain = new ModelChain(name, this.models, keyOfModel, options);
     this.watch = new RetryWatch(new InnerRetryReporter(name, 'ai_sdk'));
-    this.continuing = stream?.afterCommit === 'fallback-continue';
+  }
+
+  /** The chain's policy and each model's, by policy name. */
+  policies(): ReadonlyMap<string, ResiliencePolicy<unknown>> {
+    return this.chain.policies();
   }
 
   /** `doGenerate` through the chain; the result's usage is counted as served tokens. */
@@ -85,9 +77,11 @@ export class ResilientModelCalls {
     this.watch.check(params);
     let metadata: StreamMetadata = {};
     let serving = this.models[0]!;
-    const readers: StreamCallOptions<LanguageModelV4StreamPart> = this.continuing
-      ? { ...PART_READERS, continueWith: continuation => this.continueStream(params, serving, continuation) }
-      : PART_READERS;
+    // Used only when the serving model's policy says afterCommit: 'fallback-continue'.
+    const readers: StreamCallOptions<LanguageModelV4StreamPart> = {
+      ...PART_READERS,
+      continueWith: continuation => this.continueStream(params, serving, continuation),
+    };
     let parts: AsyncIterable<LanguageModelV4StreamPart>;
     try {
       parts = await this.chain.executeStream(

@@ -1,5 +1,7 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { diag } from '@opentelemetry/api';
+import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
+import { mergedPolicies } from '../shared/model-chain.js';
 import { isChatModel, modelKeyOf } from './model-identity.js';
 import type { ResolvedModelOptions } from './options.js';
 import { ResilientChatModel, ResilientModelChain, viewOf } from './resilient-chat-model.js';
@@ -63,6 +65,11 @@ export class AgentModelChains {
       this.chains.set(key, chain);
     }
     return chain;
+  }
+
+  /** The policies of every chain built so far, by policy name. */
+  policies(): ReadonlyMap<string, ResiliencePolicy<unknown>> {
+    return mergedPolicies([...this.chains.values()].map(({ chain }) => chain));
   }
 
   /** Disposes every chain's policies. */

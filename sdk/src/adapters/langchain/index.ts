@@ -6,6 +6,8 @@
  * traces through its callbacks. `langchain` and `@langchain/core` are optional peers of this entry only. Named
  * exports only.
  */
+
+export type { ModelKey } from '../shared/model-chain.js';
 export { type ResilienceMiddleware, resilienceMiddleware } from './middleware.js';
 export type { AdapterPolicyOptions, ResilienceMiddlewareOptions, ResilientModelOptions } from './options.js';
 export type { ResilientChatModel } from './resilient-chat-model.js';

@@ -3,7 +3,10 @@ import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { createAgent, modelRetryMiddleware, tool } from 'langchain';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { PolicyRegistry } from '../../core/registry.js';
 import { StreamBrokenError } from '../../errors/call-errors.js';
+import { createPolicy } from '../../pipeline/create-policy.js';
+import { createCircuitBreaker } from '../../policies/create-circuit-breaker.js';
 import { METRIC_FALLBACKS, METRIC_INNER_RETRIES } from '../../semconv.js';
 import { httpError } from '../../test-support/errors.js';
 import { TestTelemetry } from '../../test-support/otel.js';
@@ -11,6 +14,7 @@ import { AgentModelChains } from './agent-model-chains.js';
 import { type ResilienceMiddleware, resilienceMiddleware } from './middleware.js';
 import { resolveOptions } from './options.js';
 import { ScriptedChatModel } from './test-support/scripted-chat-model.js';
+import { withResilience } from './with-resilience.js';
 
 /** Runs the fake clock until `promise` settles; returns its value or throws its error. */
 async function settle<T>(promise: Promise<T>): Promise<T> {
@@ -196,5 +200,92 @@ describe('resilienceMiddleware in a LangChain v1 agent', () => {
     expect(chains.modelFor({ model: 'openai:gpt-4o', messages: [] })).toBeUndefined();
     expect(chains.modelFor({ model: { invoke() {} }, messages: [] })).toBeUndefined();
     expect(warnings).toEqual([expect.stringMatching(/not a LangChain chat model .* not protected/)]);
+  });
+});
+
+describe('LangChain adapter: policy as a function of the model, and policies()', () => {
+  let registry: PolicyRegistry;
+  beforeEach(() => {
+    vi.useFakeTimers();
+    registry = new PolicyRegistry();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('shares one breaker between the gpt models of two resilient models, the backup keeping its own', async () => {
+    const gptBreaker = createCircuitBreaker('gpt', {
+      breaker: { kind: 'consecutive', threshold: 1 },
+      registry,
+    });
+    const asked: string[] = [];
+    const policy = ({ provider, model }: { provider: string; model: string }) => {
+      asked.push(`${provider}/${model}`);
+      return model.startsWith('gpt') ? { circuitBreaker: gptBreaker } : { retry: { maxRetries: 0 } };
+    };
+    const gpt = new ScriptedChatModel('gpt-x', [{ fail: httpError(503) }]);
+    const mini = new ScriptedChatModel('gpt-mini', [{ text: 'from mini' }]);
+    const backup = new ScriptedChatModel('claude-y', [{ text: 'from claude' }]);
+    const first = withResilience(gpt, { name: 'first', fallbacks: [backup], policy, registry });
+    const second = withResilience(mini, { name: 'second', fallbacks: [backup], policy, registry });
+    expect(asked).toEqual(['scripted/gpt-x', 'scripted/claude-y', 'scripted/gpt-mini', 'scripted/claude-y']);
+    expect((await settle(first.invoke('hi'))).text).toBe('from claude');
+    // gpt-x opened the shared breaker: gpt-mini is not called either.
+    expect((await settle(second.invoke('hi'))).text).toBe('from claude');
+    expect(mini.calls).toHaveLength(0);
+    const policies = first.policies();
+    expect([...policies.keys()]).toEqual([
+      'first.model',
+      'first.model.scripted.gpt-x',
+      'first.model.scripted.claude-y',
+    ]);
+    expect(policies.get('first.model.scripted.gpt-x')?.circuitBreaker).toBe(gptBreaker);
+    first.dispose();
+    second.dispose();
+    expect(first.policies().size).toBe(0);
+    expect(registry.list('circuitBreaker').map(b => b.name)).toEqual(['gpt']);
+    gptBreaker.dispose();
+  });
+
+  it('reports an invalid answer of the function clearly: at withResilience, or at the first agent call', async () => {
+    const model = new ScriptedChatModel('gpt-x', [{ text: 'ok' }]);
+    const policy = () => ({ attemptTimeoutMs: -5 });
+    expect(() => withResilience(model, { policy, registry })).toThrow(
+      /^Invalid options for withResilience: policy\(scripted\/gpt-x\)\.attemptTimeoutMs must be a number .*, got -5/,
+    );
+    expect(registry.list('policy')).toEqual([]);
+
+    const middleware = resilienceMiddleware({ policy, registry });
+    const agent = createAgent({ model, tools: [], middleware: [middleware] });
+    await expect(settle(agent.invoke(ask('hi')))).rejects.toThrow(
+      /resilienceMiddleware: policy\(scripted\/gpt-x\)\.attemptTimeoutMs/,
+    );
+    expect(model.calls).toHaveLength(0);
+    middleware.dispose();
+  });
+
+  it("lists the middleware's model policies once it built its chain, and leaves a policy the function returned alone", async () => {
+    const shared = createPolicy('backups', { registry });
+    const primary = new ScriptedChatModel('gpt-x', [{ fail: httpError(503) }]);
+    const backup = new ScriptedChatModel('claude-y', [{ text: 'from backup' }]);
+    const middleware = resilienceMiddleware({
+      name: 'support',
+      fallbacks: [backup],
+      policy: ({ model }) => (model === 'claude-y' ? shared : { retry: { maxRetries: 0 } }),
+      registry,
+    });
+    const agent = createAgent({ model: primary, tools: [], middleware: [middleware] });
+    expect(middleware.policies().size).toBe(0);
+    await settle(agent.invoke(ask('hi')));
+    expect([...middleware.policies().keys()]).toEqual([
+      'support.model',
+      'support.model.scripted.gpt-x',
+      'backups',
+    ]);
+    expect(middleware.policies().get('backups')).toBe(shared);
+    middleware.dispose();
+    expect(middleware.policies().size).toBe(0);
+    expect(registry.list('policy').map(p => p.name)).toEqual(['backups']);
+    shared.dispose();
   });
 });

@@ -1,12 +1,20 @@
 import { type AgentMiddleware, createMiddleware } from 'langchain';
+import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
 import type { METRIC_INNER_RETRIES } from '../../semconv.js';
 import { AgentModelChains } from './agent-model-chains.js';
 import { type ResilienceMiddlewareOptions, resolveOptions } from './options.js';
 import { ToolCallPolicies } from './tool-calls.js';
 
-/** The agent middleware of {@link resilienceMiddleware}, with `dispose()` for its policies. */
+/** The agent middleware of {@link resilienceMiddleware}, with `policies()` and `dispose()`. */
 export type ResilienceMiddleware = AgentMiddleware & {
-  /** Disposes the policies the middleware created (they leave their registry). */
+  /**
+   * The model policies in use, by policy name: each chain's own (`<name>.model`, `<name>.model.2`...: its
+   * `onFallback` events) and each model's (`<name>.model.<provider>.<model>`: its `circuitBreaker`, `recovery`),
+   * including a policy of yours given as `policy` or returned by it. A snapshot of the chains built so far (one at
+   * the first call of each agent model); tool policies are not listed. Empty once disposed.
+   */
+  policies(): ReadonlyMap<string, ResiliencePolicy<unknown>>;
+  /** Disposes the policies the middleware created (they leave their registry); not yours. */
   dispose(): void;
 };
 
@@ -55,6 +63,7 @@ export function resilienceMiddleware(options?: ResilienceMiddlewareOptions): Res
     ...(tools === undefined ? {} : { wrapToolCall: (request, handler) => tools.run(request, handler) }),
   });
   return Object.assign(middleware, {
+    policies: () => models.policies(),
     dispose(): void {
       models.dispose();
       tools?.dispose();

@@ -1,15 +1,21 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { PolicyRegistry } from '../../core/registry.js';
+import type { PolicyRegistry } from '../../core/registry.js';
 import type { StreamOptions } from '../../core/stream-options.js';
-import { ResiliencePolicy } from '../../pipeline/create-policy.js';
-import { checkPolicyOptions, POLICY_KEYS, type PolicyOptions } from '../../pipeline/options.js';
-import { ERROR_CATEGORIES, type ErrorCategory } from '../../semconv.js';
+import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
+import type { ErrorCategory } from '../../semconv.js';
 import { OptionsValidator } from '../../util/validate.js';
-import type { ModelChainOptions } from '../shared/model-chain.js';
+import {
+  type ChainRules,
+  chainOptionsOf,
+  checkChainOptions,
+  checkModelPolicy,
+  modelCheck,
+} from '../shared/chain-options.js';
+import type { ModelChainOptions, ModelPolicyOptions } from '../shared/model-chain.js';
 import { isChatModel } from './model-identity.js';
 
 /** Options of each model's (or tool's) own policy; the adapter sets `fallback` (the model chain) and `registry`. */
-export type AdapterPolicyOptions = Omit<PolicyOptions<never>, 'fallback' | 'registry'>;
+export type AdapterPolicyOptions = ModelPolicyOptions;
 
 /** Options of {@link withResilience} (and the model side of `resilienceMiddleware`). */
 export interface ResilientModelOptions {
@@ -21,12 +27,15 @@ export interface ResilientModelOptions {
   /** Backup models, tried in order when the model fails (a stream: only before its first content chunk). @default [] */
   readonly fallbacks?: readonly BaseChatModel[];
   /**
-   * Options of each model's own policy (each model gets its own breaker, keyed by provider + model id), or one
-   * `ResiliencePolicy` shared by every model. @default { retry: {} }
+   * Options of each model's own policy (each model gets its own breaker, keyed by provider + model id), one
+   * `ResiliencePolicy` shared by every model, or a function of the model (`{ provider, model }`, LangChain's
+   * `ls_provider` and `ls_model_name`) returning either, asked once per model when its chain is built:
+   * `withResilience` builds it at once, the middleware at its first call of an agent model (an invalid answer
+   * throws there). A policy given or returned is yours: `dispose()` leaves it alone. @default { retry: {} }
    */
-  readonly policy?: AdapterPolicyOptions | ResiliencePolicy;
+  readonly policy?: ModelChainOptions['policy'];
   /**
-   * Stream settings of each model's policy, merged into `policy.stream`: `firstChunkTimeoutMs`, `stallTimeoutMs`,
+   * Stream settings of each model's policy, merged over the `stream` of its policy options: `firstChunkTimeoutMs`, `stallTimeoutMs`,
    * and `afterCommit` (`'fallback-continue'`: when a stream breaks after its first content chunk, the next model
    * is sent the partial text as an assistant message and continues it). @default { afterCommit: 'error' }
    */
@@ -59,23 +68,15 @@ export interface ResolvedModelOptions {
 const DEFAULT_NAME = 'langchain';
 /** The longest `name`: `<name>.model` must stay a valid policy name (at most 64 characters). */
 const MAX_NAME_LENGTH = 58;
-const ADAPTER_POLICY_KEYS = POLICY_KEYS.filter(key => key !== 'fallback' && key !== 'registry');
 const MODEL_KEYS = ['name', 'fallbacks', 'policy', 'stream', 'fallbackOn', 'registry'] as const;
 
-function checkPolicy(v: OptionsValidator, path: string, value: unknown): void {
-  if (value === undefined || value instanceof ResiliencePolicy) return;
-  checkPolicyOptions(v.at(path), value, ADAPTER_POLICY_KEYS);
-}
-
-/** Policy options of each model: `policy` with `stream` merged in. */
-function modelPolicy(
-  policy: ResilientModelOptions['policy'],
-  stream: StreamOptions | undefined,
-): ModelChainOptions['policy'] {
-  if (stream === undefined || policy instanceof ResiliencePolicy) return policy;
-  const base = policy ?? { retry: {} };
-  return { ...base, stream: { ...base.stream, ...stream } };
-}
+/** LangChain's part of the options every adapter shares. */
+const LANGCHAIN_CHAIN: ChainRules = {
+  fallbacks: {
+    constraint: 'an array of LangChain chat models',
+    check: modelCheck(isChatModel, 'a LangChain chat model (a BaseChatModel)'),
+  },
+};
 
 /**
  * Validates the options of `factory` (`withResilience` or `resilienceMiddleware`), reporting every problem in one
@@ -92,40 +93,14 @@ export function resolveOptions(
   if (v.name('name', name) && (name as string).length > MAX_NAME_LENGTH) {
     v.fail('name', `at most ${MAX_NAME_LENGTH} characters (the adapter appends ".model")`, name);
   }
-  const fallbacks = o.fallbacks ?? [];
-  if (!Array.isArray(fallbacks)) v.fail('fallbacks', 'an array of LangChain chat models', fallbacks, true);
-  else
-    for (const [i, model] of fallbacks.entries()) {
-      if (!isChatModel(model))
-        v.fail(`fallbacks[${i}]`, 'a LangChain chat model (a BaseChatModel)', model, true);
-    }
-  checkPolicy(v, 'policy', o.policy);
-  if (o.stream !== undefined) {
-    if (o.policy instanceof ResiliencePolicy)
-      v.fail(
-        'stream',
-        'unset when policy is a shared ResiliencePolicy (set stream on that policy)',
-        o.stream,
-      );
-    else checkPolicyOptions(v, { stream: o.stream }, ['stream']);
-  }
-  if (o.fallbackOn !== undefined) {
-    if (!Array.isArray(o.fallbackOn))
-      v.fail('fallbackOn', 'an array of error categories', o.fallbackOn, true);
-    else for (const [i, c] of o.fallbackOn.entries()) v.oneOf(`fallbackOn[${i}]`, c, ERROR_CATEGORIES);
-  }
-  v.instance('registry', o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
-  if (o.tools !== null) checkPolicy(v, 'tools', o.tools);
+  checkChainOptions(v, o, LANGCHAIN_CHAIN);
+  if (o.tools !== null && o.tools !== undefined) checkModelPolicy(v, 'tools', o.tools);
   v.done();
   const resolved = o as ResilienceMiddlewareOptions;
   return {
     name: name as string,
-    fallbacks: fallbacks as BaseChatModel[],
-    chain: {
-      policy: modelPolicy(resolved.policy, resolved.stream),
-      ...(resolved.fallbackOn === undefined ? {} : { fallbackOn: resolved.fallbackOn }),
-      ...(resolved.registry === undefined ? {} : { registry: resolved.registry }),
-    },
+    fallbacks: resolved.fallbacks ?? [],
+    chain: chainOptionsOf(factory, resolved, LANGCHAIN_CHAIN),
     tools: resolved.tools === undefined ? {} : resolved.tools,
     registry: resolved.registry,
   };

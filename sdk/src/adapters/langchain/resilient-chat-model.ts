@@ -11,6 +11,7 @@ import { ChatGenerationChunk, type ChatResult } from '@langchain/core/outputs';
 import type { Runnable } from '@langchain/core/runnables';
 import type { IterableReadableStream } from '@langchain/core/utils/stream';
 import { trace } from '@opentelemetry/api';
+import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
 import { InnerRetryReporter } from '../shared/inner-retries.js';
 import { ModelChain, type ModelChainOptions, type ModelKey } from '../shared/model-chain.js';
 import { attemptOptions } from './attempt-options.js';
@@ -185,7 +186,17 @@ export class ResilientChatModel extends BaseChatModel<BaseChatModelCallOptions, 
     }
   }
 
-  /** Disposes the policies of the chain (shared by every model bound from this one). */
+  /**
+   * The policies in use, by policy name: the chain's own (`<name>.model`: its `onFallback` events, one per model
+   * fallback) and each model's (`<name>.model.<provider>.<model>`: its `circuitBreaker`, `recovery`), including a
+   * policy of yours given as `policy` or returned by it. Shared by every model bound from this one; empty once
+   * disposed.
+   */
+  policies(): ReadonlyMap<string, ResiliencePolicy<unknown>> {
+    return this.view.chain.chain.policies();
+  }
+
+  /** Disposes the policies the chain created (shared by every model bound from this one); not yours. */
   dispose(): void {
     this.view.chain.chain.dispose();
   }

@@ -5,6 +5,8 @@
  * through agent-resilience policies, with fallback models, resilient streams and the SDK's replay-safety rule.
  * `@openai/agents-core` is an optional peer dependency of this entry only.
  */
+
+export type { ModelKey } from '../shared/model-chain.js';
 export {
   type FallbackModel,
   type NamedModel,

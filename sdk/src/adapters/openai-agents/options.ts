@@ -1,10 +1,10 @@
 import type { Model, ModelRequest } from '@openai/agents-core';
-import { PolicyRegistry } from '../../core/registry.js';
+import type { PolicyRegistry } from '../../core/registry.js';
 import type { StreamOptions } from '../../core/stream-options.js';
-import { ResiliencePolicy } from '../../pipeline/create-policy.js';
-import type { PolicyOptions } from '../../pipeline/options.js';
-import { ERROR_CATEGORIES, type ErrorCategory } from '../../semconv.js';
+import type { ErrorCategory } from '../../semconv.js';
 import { OptionsValidator } from '../../util/validate.js';
+import { type ChainRules, checkChainOptions, checkFallbacks } from '../shared/chain-options.js';
+import type { ModelKey, ModelPolicyOptions } from '../shared/model-chain.js';
 
 /** A model with the name (and provider) its policy and circuit breaker are keyed by. */
 export interface NamedModel {
@@ -20,13 +20,16 @@ export interface OpenAIAgentsResilienceOptions {
   /** Name of the model chain's policy; each model's policy is `<name>.<provider>.<model>`. @default 'openai_agents' */
   readonly name?: string;
   /**
-   * Options of each model's own policy (each model gets its own circuit breaker). The adapter adds its replay-safety
-   * check to their retries, so a policy instance is not accepted. @default { retry: {} }
+   * Options of each model's own policy (each model gets its own circuit breaker), or a function of the model
+   * (`{ provider, model }`: the provider and model name its policy is keyed by) returning them, asked once per model
+   * when its chain is built (`withResilience` at once, the provider wrapper at `getModel`; an invalid answer throws
+   * there), e.g. to give every openai model one shared `circuitBreaker`. The adapter adds its replay-safety check to
+   * their retries, so a policy instance is not accepted. @default { retry: {} }
    */
-  readonly policy?: Omit<PolicyOptions<never>, 'fallback' | 'registry'>;
+  readonly policy?: ModelPolicyOptions | ((model: ModelKey) => ModelPolicyOptions);
   /**
-   * Stream settings of every model's policy (merged over `policy.stream`): first-chunk and stall timeouts. After the
-   * first content chunk a failure is not replayed: the stream ends with a `StreamBrokenError`.
+   * Stream settings of every model's policy (merged over the `stream` of its policy options): first-chunk and stall
+   * timeouts. After the first content chunk a failure is not replayed: the stream ends with a `StreamBrokenError`.
    */
   readonly stream?: Pick<StreamOptions, 'firstChunkTimeoutMs' | 'stallTimeoutMs'>;
   /** Failures after which the next model is tried. @default every category but cancelled, validation, programming */
@@ -82,58 +85,41 @@ function checkNamedModel(v: OptionsValidator, path: string, value: unknown): voi
   }
 }
 
-function checkShared(v: OptionsValidator, o: Record<string, unknown>): void {
-  if (o.name !== undefined) v.name('name', o.name);
-  const policy = o.policy as Record<string, unknown> | undefined;
-  if (policy !== undefined && (typeof policy !== 'object' || policy === null || Array.isArray(policy))) {
-    v.fail('policy', 'policy options', policy, true);
-  } else if (policy instanceof ResiliencePolicy) {
-    v.fail(
-      'policy',
-      'policy options, not a policy (the adapter adds its replay-safety check to them)',
-      policy,
-      true,
-    );
-  } else if (policy !== undefined) {
-    if ('fallback' in policy || 'registry' in policy) {
-      v.fail('policy', 'options without fallback or registry (use fallbacks and registry)', policy, true);
-    }
-    v.func('policy.retry.shouldRetry', (policy.retry as Record<string, unknown> | undefined)?.shouldRetry);
-    const afterCommit = (policy.stream as Record<string, unknown> | undefined)?.afterCommit;
-    if (afterCommit !== undefined && afterCommit !== 'error') {
+/** The Agents SDK's part of the options every adapter shares (the fallbacks of {@link withResilience}). */
+export const OPENAI_AGENTS_CHAIN: ChainRules = {
+  fallbacks: { constraint: 'an array of { model, name, provider? }', check: checkNamedModel },
+  policyInstanceRefused: 'the adapter adds its replay-safety check to them',
+  streamKeys: ['firstChunkTimeoutMs', 'stallTimeoutMs'],
+  checkPolicy: (v, options) => {
+    const afterCommit = (options.stream as Record<string, unknown> | undefined)?.afterCommit;
+    if (afterCommit === 'fallback-continue') {
       // The runner builds a turn from one response_done: another model's continuation cannot be spliced into it.
-      v.fail(
-        'policy.stream.afterCommit',
-        '"error" (a committed stream is never continued here)',
-        afterCommit,
-      );
+      v.fail('stream.afterCommit', '"error" (a committed stream is never continued here)', afterCommit);
     }
-  }
-  const stream = v.object('stream', o.stream, ['firstChunkTimeoutMs', 'stallTimeoutMs']);
-  v.delay('stream.firstChunkTimeoutMs', stream.firstChunkTimeoutMs, { above: 0 });
-  v.delay('stream.stallTimeoutMs', stream.stallTimeoutMs, { above: 0 });
-  if (o.fallbackOn !== undefined && !Array.isArray(o.fallbackOn)) {
-    v.fail('fallbackOn', 'an array of error categories', o.fallbackOn, true);
-  }
-  for (const [i, category] of (Array.isArray(o.fallbackOn) ? o.fallbackOn : []).entries()) {
-    v.oneOf(`fallbackOn[${i}]`, category, ERROR_CATEGORIES);
-  }
+  },
+};
+
+/** The fallbacks of {@link resilientModelProvider}: model names of the provider or named models, or a function. */
+const PROVIDER_FALLBACKS: ChainRules['fallbacks'] = {
+  constraint: 'an array of model names or { model, name, provider? }',
+  check: (v, path, value) => {
+    if (typeof value !== 'string') checkNamedModel(v, path, value);
+    else if (value === '') v.fail(path, 'a non-empty model name', value, true);
+  },
+  orFunction: true,
+};
+
+function checkShared(v: OptionsValidator, o: Record<string, unknown>, rules: ChainRules): void {
+  if (o.name !== undefined) v.name('name', o.name);
+  checkChainOptions(v, o, rules);
   v.func('replaySafe', o.replaySafe);
-  v.instance('registry', o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
 }
 
 /** Validates the options of {@link withResilience} (and the model it wraps); throws one TypeError/RangeError. */
 export function checkModelOptions(primary: unknown, options: unknown): void {
   const v = new OptionsValidator('withResilience');
   checkNamedModel(v, 'model', primary);
-  const o = v.object('', options, SHARED_KEYS);
-  checkShared(v, o);
-  if (o.fallbacks !== undefined && !Array.isArray(o.fallbacks)) {
-    v.fail('fallbacks', 'an array of { model, name, provider? }', o.fallbacks, true);
-  }
-  for (const [i, fallback] of (Array.isArray(o.fallbacks) ? o.fallbacks : []).entries()) {
-    checkNamedModel(v, `fallbacks[${i}]`, fallback);
-  }
+  checkShared(v, v.object('', options, SHARED_KEYS), OPENAI_AGENTS_CHAIN);
   v.done();
 }
 
@@ -144,29 +130,18 @@ export function checkProviderOptions(provider: unknown, options: unknown): void 
     v.fail('provider', 'a ModelProvider (getModel)', provider, true);
   }
   const o = v.object('', options, [...SHARED_KEYS, 'providerName']);
-  checkShared(v, o);
+  checkShared(v, o, { ...OPENAI_AGENTS_CHAIN, fallbacks: PROVIDER_FALLBACKS });
   if (o.providerName !== undefined && (typeof o.providerName !== 'string' || o.providerName === '')) {
     v.fail('providerName', 'a non-empty string', o.providerName, true);
   }
-  if (typeof o.fallbacks !== 'function') checkFallbackList(v, 'fallbacks', o.fallbacks);
   v.done();
-}
-
-function checkFallbackList(v: OptionsValidator, path: string, fallbacks: unknown): void {
-  if (fallbacks !== undefined && !Array.isArray(fallbacks)) {
-    v.fail(path, 'an array of model names or { model, name, provider? }', fallbacks, true);
-  }
-  for (const [i, fallback] of (Array.isArray(fallbacks) ? fallbacks : []).entries()) {
-    if (typeof fallback === 'string') {
-      if (fallback === '') v.fail(`${path}[${i}]`, 'a non-empty model name', fallback, true);
-    } else checkNamedModel(v, `${path}[${i}]`, fallback);
-  }
 }
 
 /** Validates what a `fallbacks` function returned for a model name; throws one TypeError/RangeError. */
 export function checkFallbacksOf(modelName: string | undefined, fallbacks: unknown): void {
   const v = new OptionsValidator('resilientModelProvider');
-  if (fallbacks === undefined) v.fail(`fallbacks(${JSON.stringify(modelName)})`, 'an array', fallbacks, true);
-  checkFallbackList(v, `fallbacks(${JSON.stringify(modelName)})`, fallbacks);
+  const path = `fallbacks(${JSON.stringify(modelName)})`;
+  if (fallbacks === undefined) v.fail(path, 'an array', fallbacks, true);
+  checkFallbacks(v, path, fallbacks, { ...PROVIDER_FALLBACKS, orFunction: false });
   v.done();
 }

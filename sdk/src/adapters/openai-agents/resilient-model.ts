@@ -2,13 +2,15 @@ import type { Model, ModelRequest, ModelResponse, ModelRetryAdvice, StreamEvent 
 import { trace } from '@opentelemetry/api';
 import type { AttemptInput } from '../../core/call-context.js';
 import type { ExecuteOptions } from '../../core/execute-options.js';
-import type { PolicyOptions } from '../../pipeline/options.js';
+import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
 import { safelyGet } from '../../util/safely.js';
+import { chainOptionsOf } from '../shared/chain-options.js';
 import { InnerRetryReporter } from '../shared/inner-retries.js';
-import { ModelChain, type ModelKey } from '../shared/model-chain.js';
+import { ModelChain, type ModelKey, type ModelPolicyOptions } from '../shared/model-chain.js';
 import {
   checkModelOptions,
   type NamedModel,
+  OPENAI_AGENTS_CHAIN,
   OPENAI_AGENTS_DEFAULTS,
   type OpenAIAgentsResilienceOptions,
   type ResilientModelOptions,
@@ -22,20 +24,12 @@ export interface ChainEntry extends ModelKey {
   resolve(): Model | Promise<Model>;
 }
 
-/** Each model's policy options: the user's, with the stream settings merged and the replay guard on retries. */
-function modelPolicyOptions(
-  options: OpenAIAgentsResilienceOptions,
-  guard: ReplayGuard,
-): Omit<PolicyOptions<never>, 'fallback' | 'registry'> {
-  const base = options.policy ?? { retry: {} };
-  const stream = options.stream === undefined ? base.stream : { ...base.stream, ...options.stream };
-  return {
-    ...base,
-    ...(base.retry === undefined
-      ? {}
-      : { retry: { ...base.retry, shouldRetry: guard.shouldRetry(base.retry) } }),
-    ...(stream === undefined ? {} : { stream }),
-  };
+/** Policy options with `guard`'s veto on their retries (a request that is not replay-safe is not sent twice). */
+function guarded(guard: ReplayGuard): (options: ModelPolicyOptions) => ModelPolicyOptions {
+  return options =>
+    options.retry === undefined
+      ? options
+      : { ...options, retry: { ...options.retry, shouldRetry: guard.shouldRetry(options.retry) } };
 }
 
 const keyOf = (entry: ChainEntry): ModelKey => ({ provider: entry.provider, model: entry.model });
@@ -57,24 +51,31 @@ export class ResilientModel implements Model {
 
   /**
    * @param entries The primary model, then its fallbacks.
+   * @param factory The function the user called (`withResilience`, `resilientModelProvider`), for error messages.
    * @param primary The primary model when already resolved (its `supportsPromptModelSelection` is kept).
    */
   constructor(
     private readonly entries: readonly [ChainEntry, ...ChainEntry[]],
     options: OpenAIAgentsResilienceOptions,
+    factory: string,
     primary?: Model,
   ) {
     const name = options.name ?? OPENAI_AGENTS_DEFAULTS.name;
-    this.chain = new ModelChain(name, entries, keyOf, {
-      policy: modelPolicyOptions(options, this.guard),
-      ...(options.fallbackOn === undefined ? {} : { fallbackOn: options.fallbackOn }),
-      ...(options.registry === undefined ? {} : { registry: options.registry }),
-    });
+    const chainOptions = chainOptionsOf(factory, options, OPENAI_AGENTS_CHAIN, guarded(this.guard));
+    this.chain = new ModelChain(name, entries, keyOf, chainOptions);
     this.innerRetries = new InnerRetryReporter(name, 'openai_agents');
     this.replaySafe = options.replaySafe ?? isStatelessRequest;
     if (primary?.supportsPromptModelSelection !== undefined) {
       this.supportsPromptModelSelection = primary.supportsPromptModelSelection;
     }
+  }
+
+  /**
+   * The policies in use, by policy name: the chain's own (`<name>`: its `onFallback` events, one per model
+   * fallback) and each model's (`<name>.<provider>.<model>`: its `circuitBreaker`, `recovery`). Empty once disposed.
+   */
+  policies(): ReadonlyMap<string, ResiliencePolicy<unknown>> {
+    return this.chain.policies();
   }
 
   /** The policy of one model of the chain (by index: 0 is the primary), e.g. to read its breaker's state. */
@@ -149,7 +150,7 @@ export class ResilientModel implements Model {
     };
   }
 
-  /** Disposes the policies of the chain. */
+  /** Disposes the policies of the chain (a breaker or recovery manager you gave them stays yours). */
   dispose(): void {
     this.chain.dispose();
   }
@@ -184,5 +185,5 @@ export function withResilience(primary: NamedModel, options: ResilientModelOptio
       resolve: () => named.model,
     }),
   ) as [ChainEntry, ...ChainEntry[]];
-  return new ResilientModel(entries, options, primary.model);
+  return new ResilientModel(entries, options, 'withResilience', primary.model);
 }

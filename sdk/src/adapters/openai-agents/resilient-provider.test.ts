@@ -1,7 +1,8 @@
 import type { Model, ModelProvider } from '@openai/agents-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PolicyRegistry } from '../../core/registry.js';
 import { createPolicy } from '../../pipeline/create-policy.js';
+import { createCircuitBreaker } from '../../policies/create-circuit-breaker.js';
 import { httpError } from '../../test-support/errors.js';
 import { withResilience } from './resilient-model.js';
 import { resilientModelProvider } from './resilient-provider.js';
@@ -75,6 +76,87 @@ describe('resilientModelProvider', () => {
   });
 });
 
+describe('policy as a function of the model, and policies()', () => {
+  it('gives the openai models of every requested model one shared breaker, the backup its own policy', async () => {
+    const registry = new PolicyRegistry();
+    const openaiBreaker = createCircuitBreaker('openai', {
+      breaker: { kind: 'consecutive', threshold: 1 },
+      registry,
+    });
+    const asked: string[] = [];
+    const claude = new ScriptedModel([], { answer: 'From claude.' });
+    const mini = new ScriptedModel([], { answer: 'From mini.' });
+    const { provider } = providerOf({
+      'gpt-4o': new ScriptedModel([], { fail: httpError(503) }),
+      'gpt-4o-mini': mini,
+    });
+    const wrapped = resilientModelProvider(provider, {
+      registry,
+      fallbacks: [{ model: claude, name: 'claude', provider: 'anthropic' }],
+      policy: ({ provider: name, model }) => {
+        asked.push(`${name}/${model}`);
+        return name === 'openai' ? { circuitBreaker: openaiBreaker } : {};
+      },
+    });
+    const gpt = await wrapped.getModel('gpt-4o');
+    const other = await wrapped.getModel('gpt-4o-mini');
+    expect(asked).toEqual(['openai/gpt-4o', 'anthropic/claude', 'openai/gpt-4o-mini', 'anthropic/claude']);
+    expect(textOf(await gpt.getResponse(requestOf()))).toBe('From claude.');
+    // gpt-4o's failure opened the provider's breaker: gpt-4o-mini is not asked either.
+    expect(textOf(await other.getResponse(requestOf()))).toBe('From claude.');
+    expect(mini.requests).toHaveLength(0);
+    expect([...wrapped.policies().keys()]).toEqual([
+      'openai_agents.gpt-4o',
+      'openai_agents.gpt-4o.openai.gpt-4o',
+      'openai_agents.gpt-4o.anthropic.claude',
+      'openai_agents.gpt-4o-mini',
+      'openai_agents.gpt-4o-mini.openai.gpt-4o-mini',
+      'openai_agents.gpt-4o-mini.anthropic.claude',
+    ]);
+    expect(gpt.policies().get('openai_agents.gpt-4o.openai.gpt-4o')?.circuitBreaker).toBe(openaiBreaker);
+    wrapped.dispose();
+    expect(wrapped.policies().size).toBe(0);
+    expect(registry.list('circuitBreaker').map(b => b.name)).toEqual(['openai']);
+    openaiBreaker.dispose();
+  });
+
+  it('checks each answer as policy options: bad options or a policy instance are refused at getModel', async () => {
+    const registry = new PolicyRegistry();
+    const shared = createPolicy('shared', { registry });
+    const { provider } = providerOf({ 'gpt-4o': new ScriptedModel() });
+    const bad = resilientModelProvider(provider, { registry, policy: () => ({ attemptTimeoutMs: 0 }) });
+    await expect(bad.getModel('gpt-4o')).rejects.toThrow(
+      /^Invalid options for resilientModelProvider: policy\(openai\/gpt-4o\)\.attemptTimeoutMs must be a number in \(0, .*, got 0/,
+    );
+    const instance = resilientModelProvider(provider, { registry, policy: () => shared as never });
+    await expect(instance.getModel('gpt-4o')).rejects.toThrow(
+      /policy\(openai\/gpt-4o\) must be policy options, not a policy \(the adapter adds its replay-safety check to them\)/,
+    );
+    expect(registry.list('policy').map(p => p.name)).toEqual(['shared']);
+    shared.dispose();
+  });
+
+  it("adds the replay guard to the function's retries: a stateful request is not retried after a 503", async () => {
+    vi.useFakeTimers();
+    const primary = new ScriptedModel([{ fail: httpError(503) }, { fail: httpError(503) }]);
+    const model = withResilience(
+      { model: primary, name: 'gpt-4o' },
+      { registry: null, policy: () => ({ retry: { initialDelayMs: 100 } }) },
+    );
+    const failure = model.getResponse(requestOf({ previousResponseId: 'resp_0' })).catch(e => e);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await failure).toBeInstanceOf(Error);
+    expect(primary.requests).toHaveLength(1);
+    // A stateless request is retried by the same policy.
+    const answer = model.getResponse(requestOf());
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(textOf(await answer)).toBe('Hello there.');
+    expect(primary.requests).toHaveLength(3);
+    model.dispose();
+    vi.useRealTimers();
+  });
+});
+
 describe('resilientModelProvider.dispose', () => {
   it('unregisters the policies of the models built, also of one still being built', async () => {
     const registry = new PolicyRegistry();
@@ -113,7 +195,19 @@ describe('option validation', () => {
     [
       'a policy with a fallback',
       { policy: { fallback: { value: 1 } } },
-      /policy must be options without fallback or registry/,
+      /policy\.fallback must be absent \(the adapter decides what a failure falls back to; fallback models go in fallbacks\)/,
+      RangeError,
+    ],
+    [
+      'policy options checked at once',
+      { policy: { retry: { maxRetries: -1 } } },
+      /policy\.retry\.maxRetries must be an integer >= 0 .*, got -1/,
+      RangeError,
+    ],
+    [
+      'a policy of the wrong kind',
+      { policy: 'fast' },
+      /policy must be policy options or a function of the model/,
       TypeError,
     ],
     ['a zero stall timeout', { stream: { stallTimeoutMs: 0 } }, /stream.stallTimeoutMs must be/, RangeError],

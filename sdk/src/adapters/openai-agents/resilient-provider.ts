@@ -1,5 +1,7 @@
 import type { Model, ModelProvider } from '@openai/agents-core';
 import { policySafe } from '../../agent/genai-attributes.js';
+import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
+import { mergedPolicies } from '../shared/model-chain.js';
 import {
   checkFallbacksOf,
   checkProviderOptions,
@@ -56,6 +58,15 @@ export class ResilientModelProvider implements ModelProvider {
   }
 
   /**
+   * The policies of the models handed out so far, by policy name: each model's chain policy (`<name>.<model name>`:
+   * its `onFallback` events) and the policy of each model of its chain (`<name>.<model name>.<provider>.<model>`:
+   * its `circuitBreaker`, `recovery`). A snapshot; empty once disposed.
+   */
+  policies(): ReadonlyMap<string, ResiliencePolicy<unknown>> {
+    return mergedPolicies(this.built);
+  }
+
+  /**
    * Disposes the policies of every model handed out (a model still being built is disposed once built); the next
    * `getModel` builds new ones.
    */
@@ -77,7 +88,7 @@ export class ResilientModelProvider implements ModelProvider {
     const prefix = `${this.options.name ?? OPENAI_AGENTS_DEFAULTS.name}.`;
     const { fallbacks: _fallbacks, providerName: _providerName, ...options } = this.options;
     const name = prefix + policySafe(label, prefix.length);
-    const model = new ResilientModel(entries, { ...options, name }, primary);
+    const model = new ResilientModel(entries, { ...options, name }, 'resilientModelProvider', primary);
     if (generation === this.generation) this.built.push(model);
     else model.dispose();
     return model;

@@ -1,9 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PolicyRegistry } from '../../core/registry.js';
 import { CallCancelledError } from '../../errors/call-errors.js';
+import { createPolicy } from '../../pipeline/create-policy.js';
+import { createCircuitBreaker } from '../../policies/create-circuit-breaker.js';
 import { ATTR_RESILIENCE_FALLBACK_KIND, METRIC_FALLBACKS } from '../../semconv.js';
 import { hangUntilAborted, httpError } from '../../test-support/errors.js';
 import { TestTelemetry } from '../../test-support/otel.js';
-import { ModelChain } from './model-chain.js';
+import { ModelChain, type ModelChainOptions, type ModelKey } from './model-chain.js';
 
 interface Model {
   readonly provider: string;
@@ -11,8 +14,15 @@ interface Model {
   fail?: unknown;
 }
 
-const chainOf = (models: Model[], policy = {}) =>
-  new ModelChain('chat', models, m => ({ provider: m.provider, model: m.id }), { registry: null, policy });
+const keyOf = (m: Model): ModelKey => ({ provider: m.provider, model: m.id });
+const chainOf = (models: Model[], policy: ModelChainOptions['policy'] = {}, name = 'chat') =>
+  new ModelChain(name, models, keyOf, { registry: null, policy });
+/** A chain `chat` of models a/x and b/y. */
+const AB: readonly Model[] = [
+  { provider: 'a', id: 'x' },
+  { provider: 'b', id: 'y' },
+];
+const abChain = (options: ModelChainOptions) => new ModelChain('chat', AB, keyOf, options);
 
 describe('ModelChain', () => {
   let otel: TestTelemetry;
@@ -101,5 +111,98 @@ describe('ModelChain', () => {
     expect(chain.policyOf(long).name).toMatch(/^chat\.my_provider_with_spa\.a+$/);
     expect(chain.policyOf(long).name.length).toBeLessThanOrEqual(64);
     chain.dispose();
+  });
+
+  describe('with policy as a function of the model', () => {
+    it('asks it once per distinct model, so two chains can share a provider breaker', async () => {
+      const openaiBreaker = createCircuitBreaker('openai', {
+        breaker: { kind: 'consecutive', threshold: 1 },
+        registry: null,
+      });
+      const asked: string[] = [];
+      const policy = ({ provider, model }: ModelKey) => {
+        asked.push(`${provider}/${model}`);
+        return provider === 'openai' ? { circuitBreaker: openaiBreaker } : { retry: {} };
+      };
+      const gpt: Model = { provider: 'openai', id: 'gpt-4o', fail: httpError(503) };
+      const mini: Model = { provider: 'openai', id: 'gpt-4o-mini' };
+      const claude: Model = { provider: 'anthropic', id: 'claude' };
+      const first = chainOf([gpt, claude, gpt], policy, 'first');
+      const second = chainOf([mini, claude], policy, 'second');
+      expect(asked).toEqual(['openai/gpt-4o', 'anthropic/claude', 'openai/gpt-4o-mini', 'anthropic/claude']);
+      const served = (model: Model) => (model.fail === undefined ? model.id : Promise.reject(model.fail));
+      await expect(first.execute(served)).resolves.toBe('claude');
+      // The breaker the first chain opened keeps the second chain's primary (another openai model) out.
+      expect(openaiBreaker.state).toBe('open');
+      let miniCalls = 0;
+      await expect(second.execute(model => (model === mini ? ++miniCalls : served(model)))).resolves.toBe(
+        'claude',
+      );
+      expect(miniCalls).toBe(0);
+      first.dispose();
+      second.dispose();
+      expect(openaiBreaker.state).toBe('open'); // a shared breaker belongs to its creator
+      openaiBreaker.dispose();
+    });
+
+    it('uses a policy it returns as it is, and leaves that policy to its owner', async () => {
+      const registry = new PolicyRegistry();
+      const shared = createPolicy('shared', { registry });
+      const chain = abChain({
+        registry,
+        policy: ({ provider }) => (provider === 'a' ? shared : { retry: {} }),
+      });
+      expect(chain.policyOf({ provider: 'a', id: 'x' })).toBe(shared);
+      expect(await chain.execute(model => model.id)).toBe('x');
+      chain.dispose();
+      expect(registry.list('policy').map(p => p.name)).toEqual(['shared']);
+      shared.dispose();
+    });
+
+    it('disposes what it created when a model policy cannot be made (no policy left in the registry)', () => {
+      const registry = new PolicyRegistry();
+      const failing = new Error('no policy for b');
+      const build = () =>
+        abChain({
+          registry,
+          policy: ({ provider }) => {
+            if (provider === 'b') throw failing;
+            return {};
+          },
+        });
+      expect(build).toThrow(failing);
+      expect(registry.list('policy')).toEqual([]);
+      // So the same names can be used again.
+      expect(build).toThrow(failing);
+    });
+  });
+
+  // Defect: a model policy that could not be created (its name taken in the registry) left the chain's policy and
+  // the models' policies created before it registered, so building the chain again failed on their names.
+  it('disposes what it created when a model policy cannot be created', () => {
+    const registry = new PolicyRegistry();
+    const taken = createPolicy('chat.b.y', { registry });
+    const build = () => abChain({ registry });
+    expect(build).toThrow(/A policy named "chat\.b\.y" is already registered/);
+    expect(registry.list('policy').map(p => p.name)).toEqual(['chat.b.y']);
+    taken.dispose();
+    build().dispose();
+    expect(registry.list('policy')).toEqual([]);
+  });
+
+  it('lists its policies by name: the chain first, then each model (a shared one once)', () => {
+    const shared = createPolicy('shared', { registry: null });
+    const models: Model[] = [
+      { provider: 'a', id: 'x' },
+      { provider: 'b', id: 'y' },
+      { provider: 'c', id: 'z' },
+    ];
+    const chain = chainOf(models, ({ provider }) => (provider === 'a' ? {} : shared));
+    const policies = chain.policies();
+    expect([...policies.keys()]).toEqual(['chat', 'chat.a.x', 'shared']);
+    expect(policies.get('chat.a.x')).toBe(chain.policyOf(models[0] as Model));
+    chain.dispose();
+    expect(chain.policies().size).toBe(0);
+    shared.dispose();
   });
 });

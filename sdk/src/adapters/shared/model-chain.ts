@@ -12,17 +12,34 @@ export interface ModelKey {
   readonly model: string;
 }
 
+/** Options of one model's own policy: the chain sets `fallback` (the next models) and `registry` (its own). */
+export type ModelPolicyOptions = Omit<PolicyOptions<never>, 'fallback' | 'registry'>;
+
+/** A model's policy: the options of a policy the chain creates, or a policy of the caller's (never disposed). */
+export type ModelPolicy = ModelPolicyOptions | ResiliencePolicy;
+
 /** Settings of a {@link ModelChain}. */
 export interface ModelChainOptions {
   /**
-   * Options of each model's own policy (each model gets its own breaker, keyed by provider + model id), or one
-   * policy shared by every model. @default { retry: {} }
+   * Each model's policy: options of a policy of its own (each model gets its own breaker, keyed by provider +
+   * model id), one policy shared by every model, or a function of the model choosing either (asked once per
+   * distinct model, when the chain is built). A policy given or returned belongs to the caller: the chain never
+   * disposes it. @default { retry: {} }
    */
-  readonly policy?: Omit<PolicyOptions<never>, 'fallback' | 'registry'> | ResiliencePolicy;
+  readonly policy?: ModelPolicy | ((model: ModelKey) => ModelPolicy);
   /** Failures after which the next model is tried. @default every category but cancelled, validation, programming */
   readonly fallbackOn?: readonly ErrorCategory[];
   /** Registry the chain's policies join; `null` for none. @default defaultRegistry */
   readonly registry?: PolicyRegistry | null;
+}
+
+/** The policies of several chains (or of wrappers holding them) in one map by policy name. */
+export function mergedPolicies(
+  holders: Iterable<{ policies(): ReadonlyMap<string, ResiliencePolicy<unknown>> }>,
+): ReadonlyMap<string, ResiliencePolicy<unknown>> {
+  const merged = new Map<string, ResiliencePolicy<unknown>>();
+  for (const holder of holders) for (const [name, policy] of holder.policies()) merged.set(name, policy);
+  return merged;
 }
 
 const NO_FALLBACK: ReadonlySet<ErrorCategory> = new Set(['cancelled', 'validation', 'programming']);
@@ -42,8 +59,11 @@ function safe(part: string, max: number): string {
  */
 export class ModelChain<M> {
   private readonly outer: ResiliencePolicy<unknown>;
-  private readonly policies = new Map<string, ResiliencePolicy<unknown>>();
+  /** Each model's policy by provider + model id. */
+  private readonly byKey = new Map<string, ResiliencePolicy<unknown>>();
+  /** The policies the chain created (and disposes). */
   private readonly owned: ResiliencePolicy<unknown>[] = [];
+  private disposed = false;
 
   constructor(
     readonly name: string,
@@ -67,26 +87,47 @@ export class ModelChain<M> {
         : {}),
     });
     this.owned.push(this.outer);
-    for (const model of models) this.policyOf(model);
+    try {
+      for (const model of models) this.policyOf(model);
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
   }
 
-  /** The policy of one model (created on first use, one per provider + model id). */
+  /**
+   * The policy of one model: created (or asked of the `policy` function) once per provider + model id, when the
+   * chain is built.
+   */
   policyOf(model: M): ResiliencePolicy<unknown> {
-    const shared = this.options.policy;
-    if (shared instanceof ResiliencePolicy) return shared;
-    const { provider, model: id } = this.keyOf(model);
-    const key = `${provider}\u0000${id}`;
-    const existing = this.policies.get(key);
-    if (existing !== undefined) return existing;
+    const key = this.keyOf(model);
+    const id = `${key.provider}\u0000${key.model}`;
+    let policy = this.byKey.get(id);
+    if (policy === undefined) {
+      policy = this.modelPolicy(key);
+      this.byKey.set(id, policy);
+    }
+    return policy;
+  }
+
+  /** The chain's own policy, then each model's, by policy name (a policy shared by models once); none once disposed. */
+  policies(): ReadonlyMap<string, ResiliencePolicy<unknown>> {
+    if (this.disposed) return new Map();
+    return new Map([this.outer, ...this.byKey.values()].map(policy => [policy.name, policy]));
+  }
+
+  private modelPolicy(key: ModelKey): ResiliencePolicy<unknown> {
+    const { policy } = this.options;
+    const chosen = typeof policy === 'function' ? policy(key) : policy;
+    if (chosen instanceof ResiliencePolicy) return chosen;
     const prefix = `${this.name}.`;
-    const name = `${prefix}${safe(provider, 20)}.${safe(id, Math.max(1, 63 - prefix.length - Math.min(provider.length, 20)))}`;
-    const policy = createPolicy<unknown>(name.slice(0, 64), {
-      ...(shared ?? { retry: {} }),
+    const name = `${prefix}${safe(key.provider, 20)}.${safe(key.model, Math.max(1, 63 - prefix.length - Math.min(key.provider.length, 20)))}`;
+    const created = createPolicy<unknown>(name.slice(0, 64), {
+      ...(chosen ?? { retry: {} }),
       ...(this.options.registry === undefined ? {} : { registry: this.options.registry }),
     });
-    this.policies.set(key, policy);
-    this.owned.push(policy);
-    return policy;
+    this.owned.push(created);
+    return created;
   }
 
   /** Runs `fn` on the primary model, then on each fallback model while the failure allows it. */
@@ -135,9 +176,10 @@ export class ModelChain<M> {
     };
   }
 
-  /** Disposes the policies the chain created (a shared policy belongs to its creator). */
+  /** Disposes the policies the chain created (a policy given or returned by `policy` belongs to the caller). */
   dispose(): void {
+    this.disposed = true;
     for (const policy of this.owned.splice(0)) policy.dispose();
-    this.policies.clear();
+    this.byKey.clear();
   }
 }
