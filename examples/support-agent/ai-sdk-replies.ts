@@ -1,11 +1,11 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { OpenTelemetry } from '@ai-sdk/otel';
 import {
-  type CircuitBreaker,
-  defaultRegistry,
+  createCircuitBreaker,
+  createRecoveryManager,
   type FallbackEvent,
+  type PolicyOptions,
   ResilienceError,
-  type ResiliencePolicy,
 } from 'agent-resilience';
 import { withResilience } from 'agent-resilience/ai-sdk';
 import { streamText } from 'ai';
@@ -27,21 +27,15 @@ export interface AiSdkDeps {
   readonly primaryBaseURL: string;
   /** The backup provider's OpenAI-compatible API (Anthropic serves one for OpenAI SDKs). */
   readonly backupBaseURL: string;
+  /**
+   * Health endpoint of the primary provider, polled by its recovery manager. Absent: the manager follows the
+   * breaker and the calls' outcomes only.
+   */
+  readonly primaryHealthUrl?: string;
 }
 
 /** Name of the resilient model's policy chain: `<chain>` for the call, `<chain>.<provider>.<modelId>` per model. */
 const CHAIN = 'ai-sdk';
-
-/**
- * The adapter's `kind` named `name`, from the registry (the adapter keeps its policies to itself; the registry
- * lists them, as the monitoring API shows them), checked to have `method`.
- */
-function registered<T>(kind: 'policy' | 'circuitBreaker', name: string, method: keyof T & string): T {
-  const found: unknown = defaultRegistry.get(kind, name);
-  if (typeof (found as Record<string, unknown> | undefined)?.[method] !== 'function')
-    throw new Error(`the AI SDK adapter registered no ${kind} "${name}"`);
-  return found as T;
-}
 
 /** A `fetch` for the primary provider that counts its requests and records their errors as error patterns. */
 function observedFetch(context: ReplyContext): typeof fetch {
@@ -68,47 +62,65 @@ function observedFetch(context: ReplyContext): typeof fetch {
 /**
  * Replies streamed through the Vercel AI SDK (`streamText`, `@ai-sdk/openai`), its model made resilient by one
  * `withResilience` wrap: each model (the primary, then the backup through its OpenAI-compatible API) has its own
- * policy (3 retries honouring Retry-After within the shared retry budget, a circuit breaker, a 5 s attempt
- * timeout, stream timeouts); a stream that breaks before its first content chunk is retried or served by the
- * backup unseen. When both fail before any text, the last good answer for the topic serves, else an apology.
+ * policy (3 retries honouring Retry-After within the shared retry budget, a 5 s attempt timeout, stream timeouts).
+ * The primary's policy uses the primary provider's circuit breaker (opens when over half the calls of 5 s fail,
+ * probes after 4 s) and the recovery manager that follows it and ramps traffic back, as the client mode does; the
+ * backup gets a breaker of its own. A stream that breaks before its first content chunk is retried or served by
+ * the backup unseen. When both fail before any text, the last good answer for the topic serves, else an apology.
  * The AI SDK reports the GenAI spans (`@ai-sdk/otel`); the adapter adds only `resilience.*` spans under them.
  */
 export function createAiSdkReplies(context: ReplyContext, deps: AiSdkDeps): ReplyModel {
   const apiKey = 'sk-demo-local-not-a-real-key';
   const primary = createOpenAI({ apiKey, baseURL: deps.primaryBaseURL, fetch: observedFetch(context) });
   const backup = createOpenAI({ apiKey, baseURL: deps.backupBaseURL, name: 'anthropic' });
+  const breakerOptions = {
+    // Opens when more than half the calls of the last 5 s failed (at least 10 calls).
+    breaker: { kind: 'sampling', threshold: 0.5, durationMs: 5_000, minimumRps: 2 },
+    failureCategories: [...FAILURE_CATEGORIES],
+    halfOpenAfterMs: 4_000,
+  } as const;
+  const breaker = createCircuitBreaker('openai', breakerOptions);
+  const healthUrl = deps.primaryHealthUrl;
+  const recovery = createRecoveryManager('openai', {
+    circuitBreaker: breaker,
+    failureCategories: [...FAILURE_CATEGORIES],
+    ...(healthUrl === undefined
+      ? {}
+      : {
+          healthCheck: async ({ signal }) => (await fetch(healthUrl, { signal })).ok,
+          healthCheckIntervalMs: 1_000,
+          healthCheckTimeoutMs: 500,
+        }),
+    ramp: { kind: 'slow_start', windowMs: 8_000, aggression: 1, minWeightPercent: 10 },
+  });
+  const shared: PolicyOptions = {
+    retry: {
+      maxRetries: 3,
+      initialDelayMs: 250,
+      maxDelayMs: 4_000,
+      budget: context.budget,
+      onRetry: info => context.onRetry(info.delaySource),
+    },
+    attemptTimeoutMs: 5_000,
+  };
   const model = withResilience(primary.chat(PRIMARY_MODEL), {
     name: CHAIN,
     fallbacks: [backup.chat(BACKUP_MODEL)],
-    policy: {
-      retry: {
-        maxRetries: 3,
-        initialDelayMs: 250,
-        maxDelayMs: 4_000,
-        budget: context.budget,
-        onRetry: info => context.onRetry(info.delaySource),
-      },
-      // Each model gets its own breaker: it opens when over half the calls of the last 5 s failed.
-      circuitBreaker: {
-        breaker: { kind: 'sampling', threshold: 0.5, durationMs: 5_000, minimumRps: 2 },
-        failureCategories: [...FAILURE_CATEGORIES],
-        halfOpenAfterMs: 4_000,
-      },
-      attemptTimeoutMs: 5_000,
-    },
+    // Asked once per model: the primary joins its provider's breaker and recovery, the backup gets its own breaker.
+    policy: ({ model: id }) =>
+      id === PRIMARY_MODEL
+        ? { ...shared, circuitBreaker: breaker, recovery }
+        : { ...shared, circuitBreaker: breakerOptions },
     stream: STREAM,
   });
-  const breaker = registered<CircuitBreaker>(
-    'circuitBreaker',
-    `${CHAIN}.openai.chat.${PRIMARY_MODEL}`,
-    'onTransition',
-  );
-  const chain = registered<ResiliencePolicy<unknown>>('policy', CHAIN, 'onFallback');
+  // The chain's own policy serves the backup as a fallback of the primary's calls.
+  const chain = model.policies().get(CHAIN);
+  if (chain === undefined) throw new Error(`the AI SDK adapter has no policy "${CHAIN}"`);
   const telemetry = { integrations: [new OpenTelemetry()] };
 
   return {
     breaker,
-    recovery: undefined,
+    recovery,
     onFallback: (listener: (event: FallbackEvent) => void) => chain.onFallback(listener),
     async reply(run, { question, articles, topic }, onFirstChunk): Promise<ReadReply> {
       const result = streamText({
@@ -143,6 +155,10 @@ export function createAiSdkReplies(context: ReplyContext, deps: AiSdkDeps): Repl
       const { modelId } = await result.response;
       return { text, source: modelId === PRIMARY_MODEL ? 'primary' : 'backup' };
     },
-    dispose: () => model.dispose(),
+    dispose(): void {
+      model.dispose();
+      recovery.dispose();
+      breaker.dispose();
+    },
   };
 }

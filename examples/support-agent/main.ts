@@ -74,6 +74,7 @@ async function main(settings: DemoSettings): Promise<void> {
         ? createAiSdkReplies(context, {
             primaryBaseURL: primary.baseURL,
             backupBaseURL: backup.openaiBaseURL,
+            primaryHealthUrl: primary.healthURL,
           })
         : createClientReplies(context, { openai, anthropic, primaryHealthUrl: primary.healthURL }),
     onPrimaryAttempt: () => reporter?.primaryAttempt(),
