@@ -338,7 +338,7 @@ export const METRICS = {
     kind: 'counter',
     unit: '{error}',
     description:
-      'Classified errors, one per failed attempt, refusals of an attempt by the breaker or an admission stage included.',
+      "Classified errors, one per failed attempt, refusals of an attempt by the breaker or an admission stage included; an inner policy's final error (a `ResilienceError`, e.g. a model policy inside a chain's) is counted by the inner policy only.",
     attributes: [P, ...ERR, ATTR_RESILIENCE_ERROR_SEVERITY, ATTR_RESILIENCE_ERROR_RETRYABLE],
   },
   retries: {

@@ -3,6 +3,7 @@ import type { StreamCallOptions, StreamFn } from '../core/stream-options.js';
 import type { ResiliencePolicy } from '../pipeline/create-policy.js';
 import { ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_TOOL_CALL_ID } from '../semconv.js';
 import type { GenAiTelemetry } from './agent-options.js';
+import type { RunStreams } from './run-streams.js';
 
 /** Options shared by tool and model calls. */
 interface CallOptions {
@@ -64,6 +65,8 @@ export class AgentRun {
     readonly attempt: number,
     /** Aborts when the run is cancelled or times out; passed to every tool and model call. */
     readonly signal: AbortSignal,
+    /** The run's model streams, which may outlive the run (see {@link RunStreams}). */
+    private readonly streams?: RunStreams,
   ) {}
 
   /**
@@ -101,6 +104,8 @@ export class AgentRun {
     fn: StreamFn<C>,
     options: ModelStreamOptions<C> = {},
   ): Promise<AsyncIterable<C>> {
-    return this.agent.modelStream(model, fn, { ...options, signal: this.signal });
+    const streams = this.streams;
+    if (streams === undefined) return this.agent.modelStream(model, fn, { ...options, signal: this.signal });
+    return streams.track(this.signal, signal => this.agent.modelStream(model, fn, { ...options, signal }));
   }
 }

@@ -54,6 +54,7 @@ import { measureGenAi } from './genai-metrics.js';
 import { callModel, type ModelCall } from './model-call.js';
 import { streamModel } from './model-stream.js';
 import { RunRetryAbortedError } from './run-retry-aborted-error.js';
+import { RunStreams } from './run-streams.js';
 import { ThreadCancellation } from './thread-cancellation.js';
 
 /** Most distinct tool or model names an agent keeps a default policy for. */
@@ -101,6 +102,8 @@ export class Agent implements AgentCalls, IDisposable {
     const unlink = options.signal === undefined ? () => {} : linkAbort(options.signal, controller);
     const untrack =
       options.threadId === undefined ? () => {} : this.threads.track(options.threadId, controller);
+    // A stream the run returns keeps following the user's signal and the thread until it ends.
+    const streams = new RunStreams(controller.signal);
     let pending: RunRetrying | undefined;
     let lastRunId: string | undefined;
     const conversation = options.conversationId ?? options.threadId;
@@ -122,7 +125,7 @@ export class Agent implements AgentCalls, IDisposable {
                 throw new RunRetryAbortedError(pending.error, hookError);
               }
             }
-            const run = new AgentRun(this, randomUUID(), attempt, signal);
+            const run = new AgentRun(this, randomUUID(), attempt, signal, streams);
             lastRunId = run.id;
             trace.getActiveSpan()?.setAttribute(ATTR_RESILIENCE_AGENT_RUN_ID, run.id);
             return fn(run);
@@ -154,8 +157,10 @@ export class Agent implements AgentCalls, IDisposable {
       }
       throw error;
     } finally {
-      untrack();
-      unlink();
+      streams.whenIdle(() => {
+        untrack();
+        unlink();
+      });
     }
   }
 

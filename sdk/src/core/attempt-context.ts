@@ -7,6 +7,9 @@ import type { AttemptInput, CallContext } from './call-context.js';
 /** The final cause of an attempt that succeeded (see {@link AttemptContext.onFinish}). */
 export const SUCCEEDED: unique symbol = Symbol('succeeded');
 
+/** The final cause of an attempt not finished yet. */
+const UNFINISHED: unique symbol = Symbol('unfinished');
+
 /** `fn`'s input when the attempt has no signal of its own: the call's own signal is made only if `fn` reads it. */
 class LazySignalInput implements AttemptInput {
   readonly #call: CallContext;
@@ -38,6 +41,7 @@ export class AttemptContext {
   /** Set by an attempt timeout: it already settles the attempt at once on abort, so `invoke` need not race it. */
   settlesOnAbort = false;
   private finals: Array<(cause: unknown) => void> | undefined;
+  private finishedWith: unknown = UNFINISHED;
 
   constructor(
     readonly call: CallContext,
@@ -65,22 +69,28 @@ export class AttemptContext {
     this.finals ??= [];
   }
 
-  /** Runs `book` with the final cause ({@link SUCCEEDED} or the failure) when a deferred attempt {@link finish}es. */
+  /**
+   * Runs `book` with the final cause ({@link SUCCEEDED} or the failure) when a deferred attempt {@link finish}es, or
+   * at once if it already has (a stream the caller cut before every stage had registered).
+   */
   onFinish(book: (cause: unknown) => void): void {
-    this.finals?.push(book);
+    if (this.finishedWith !== UNFINISHED) book(this.finishedWith);
+    else this.finals?.push(book);
   }
 
   /** Ends a deferred attempt: books every registered stage with `cause` (once). */
   finish(cause: unknown): void {
     const finals = this.finals;
-    if (finals === undefined) return;
+    if (finals === undefined || this.finishedWith !== UNFINISHED) return;
+    this.finishedWith = cause;
     this.finals = [];
     for (const book of finals) book(cause);
   }
 
   /**
    * Runs the protected function (the innermost stage), inside the attempt's span when it has one; settles as soon
-   * as the attempt's signal aborts. `signal` overrides the one `fn` receives (a stream's own).
+   * as the attempt's signal aborts. `signal` overrides the one `fn` receives (a stream's own): then the promise is
+   * `fn`'s own, not raced, for the stream's opener races it (and closes a stream that arrives too late).
    */
   invoke(signal?: AbortSignal): Promise<unknown> {
     const call = this.call;
@@ -103,7 +113,7 @@ export class AttemptContext {
       // the stages inside the retry loop then judge it at once (a cancellation is neutral, a deadline a timeout)
       // instead of waiting for a function that may never settle.
       const running = Promise.resolve(value);
-      return this.settlesOnAbort ? running : raceAbort(running, this.signal);
+      return this.settlesOnAbort || signal !== undefined ? running : raceAbort(running, this.signal);
     } catch (error) {
       return Promise.reject(error);
     }

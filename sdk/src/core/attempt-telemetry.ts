@@ -1,6 +1,7 @@
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { diag, SpanKind, trace } from '@opentelemetry/api';
 import type { ClassifiedError } from '../classify/types.js';
+import { ResilienceError } from '../errors/call-errors.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_RESILIENCE_ATTEMPT_KIND,
@@ -91,9 +92,15 @@ export function recordAttemptSuccess(attempt: AttemptContext): void {
 /**
  * Records a failed attempt: {@link METRIC_ERRORS} for every classification (rejections before `fn` included),
  * and, only if `fn` ran, {@link METRIC_ATTEMPT_DURATION} and the attempt span's error status (a cancellation is
- * not an error). A rejection before `fn` is counted by the rejecting stage, not as an attempt.
+ * not an error). A rejection before `fn` is counted by the rejecting stage, not as an attempt. `error` is what
+ * the attempt failed with: an inner policy's final error (a `ResilienceError`, e.g. a model policy inside a
+ * chain's) was counted in {@link METRIC_ERRORS} by that policy, so it is not counted again.
  */
-export function recordAttemptFailure(attempt: AttemptContext, classified: ClassifiedError): void {
+export function recordAttemptFailure(
+  attempt: AttemptContext,
+  classified: ClassifiedError,
+  error: unknown,
+): void {
   const call = attempt.call;
   const { telemetry, runtime } = call;
   if (!call.observed) return;
@@ -103,15 +110,17 @@ export function recordAttemptFailure(attempt: AttemptContext, classified: Classi
       const { attributes } = runtime;
       const errorType = boundedErrorType(classified.errorType);
       const { category, severity, retryable } = classified;
-      telemetry.instruments.errors.add(
-        1,
-        attributes.get(`e|${category}|${errorType}|${severity}|${retryable}`, () => ({
-          [ATTR_RESILIENCE_ERROR_CATEGORY]: category,
-          [ATTR_ERROR_TYPE]: errorType,
-          [ATTR_RESILIENCE_ERROR_SEVERITY]: severity,
-          [ATTR_RESILIENCE_ERROR_RETRYABLE]: retryable,
-        })),
-      );
+      if (!ResilienceError.isInstance(error)) {
+        telemetry.instruments.errors.add(
+          1,
+          attributes.get(`e|${category}|${errorType}|${severity}|${retryable}`, () => ({
+            [ATTR_RESILIENCE_ERROR_CATEGORY]: category,
+            [ATTR_ERROR_TYPE]: errorType,
+            [ATTR_RESILIENCE_ERROR_SEVERITY]: severity,
+            [ATTR_RESILIENCE_ERROR_RETRYABLE]: retryable,
+          })),
+        );
+      }
       if (scope === undefined) return;
       const kind = attempt.kind;
       const outcome = failureOutcome(classified);

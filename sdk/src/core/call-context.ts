@@ -1,5 +1,6 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { Classifier } from '../classify/types.js';
+import type { ResilienceError } from '../errors/call-errors.js';
 import type { FallbackKind } from '../semconv.js';
 import type { AttributeCache } from '../telemetry/attributes.js';
 import type { HotAttributes } from '../telemetry/hot-attributes.js';
@@ -12,6 +13,8 @@ import type { StreamCallOptions, StreamOptions } from './stream-options.js';
 export interface StreamCall {
   readonly settings: StreamOptions;
   readonly options: StreamCallOptions<unknown>;
+  /** Tells the policy's `onFallback` listeners that a continuation serves the rest of a broken stream. */
+  readonly onContinued: (error: ResilienceError) => void;
 }
 
 /** What the protected function receives on each attempt. */
@@ -77,6 +80,7 @@ export class CallContext {
   private unlinkOwn: (() => void) | undefined;
   private released = false;
   private streamEnds: Array<() => void> | undefined;
+  private streamEnded = false;
 
   constructor(
     readonly runtime: PolicyRuntime,
@@ -127,15 +131,20 @@ export class CallContext {
     this.streamEnds ??= [];
   }
 
-  /** Runs `done` when the committed stream of this call ends (a bulkhead slot it holds is given back then). */
+  /**
+   * Runs `done` when the committed stream of this call ends (a bulkhead slot it holds is given back then), or at
+   * once if it already has (a stream the caller cut before every stage had registered).
+   */
   onStreamEnd(done: () => void): void {
-    this.streamEnds?.push(done);
+    if (this.streamEnded) done();
+    else this.streamEnds?.push(done);
   }
 
   /** The committed stream ended (completed, broke or was stopped): runs the {@link onStreamEnd} callbacks once. */
   endStream(): void {
     const ends = this.streamEnds;
-    if (ends === undefined) return;
+    if (ends === undefined || this.streamEnded) return;
+    this.streamEnded = true;
     this.streamEnds = [];
     for (const done of ends) done();
   }

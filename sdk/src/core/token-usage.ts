@@ -14,10 +14,17 @@ export class UsageTally {
   inputTokens = 0;
   outputTokens = 0;
 
+  /** Folds in one report; anything but an object with finite counts (null, a hostile getter) is ignored. */
   add(usage: TokenUsage | undefined): void {
-    if (usage === undefined) return;
-    const input = usage.inputTokens;
-    const output = usage.outputTokens;
+    if (typeof usage !== 'object' || usage === null) return;
+    let input: unknown;
+    let output: unknown;
+    try {
+      input = usage.inputTokens;
+      output = usage.outputTokens;
+    } catch {
+      return;
+    }
     if (typeof input === 'number' && Number.isFinite(input) && input > this.inputTokens)
       this.inputTokens = input;
     if (typeof output === 'number' && Number.isFinite(output) && output > this.outputTokens)

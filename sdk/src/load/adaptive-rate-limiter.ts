@@ -1,4 +1,4 @@
-import type { AttemptContext } from '../core/attempt-context.js';
+import { type AttemptContext, SUCCEEDED } from '../core/attempt-context.js';
 import { downstreamFailure, NEUTRAL } from '../core/attempt-outcome.js';
 import { recordRejection } from '../core/rejection.js';
 import type { AttemptNext, AttemptStage } from '../core/stage.js';
@@ -199,18 +199,27 @@ export class AdaptiveRateLimiter implements AttemptStage {
   private observe(attempt: AttemptContext, next: AttemptNext): Promise<unknown> {
     return next(attempt).then(
       value => {
-        this.update(false);
+        // A committed stream teaches the controller how it ended (an overloaded frame mid-stream is a throttle).
+        if (attempt.deferred) attempt.onFinish(cause => this.learn(attempt, cause));
+        else this.update(false);
         return value;
       },
       (error: unknown) => {
-        const cause = downstreamFailure(attempt, error);
-        // Only responses of the downstream teach the controller: not a cancellation, not a rejection before it.
-        if (cause !== NEUTRAL) {
-          this.update(this.throttling.has(attempt.call.runtime.classify(cause).category));
-        }
+        this.learn(attempt, error);
         throw error;
       },
     );
+  }
+
+  /** Updates the controller from an attempt's end: `SUCCEEDED` or its failure. */
+  private learn(attempt: AttemptContext, outcome: unknown): void {
+    if (outcome === SUCCEEDED) {
+      this.update(false);
+      return;
+    }
+    const cause = downstreamFailure(attempt, outcome);
+    // Only responses of the downstream teach the controller: not a cancellation, not a rejection before it.
+    if (cause !== NEUTRAL) this.update(this.throttling.has(attempt.call.runtime.classify(cause).category));
   }
 
   /** State and counters for dashboards and the monitoring API. */

@@ -105,6 +105,7 @@ export class ResiliencePolicy<F = never>
       run: call => this.start(call),
       listening: () => this.successEmitter.size > 0 || this.failureEmitter.size > 0,
       finish: (call, start, listening, error) => this.finish(call, start, listening, error, undefined),
+      continued: error => this.fallbackEmitter.emit({ kind: 'continuation', error }),
     };
     const breaker = stages.inlineBreaker ? stages.circuitBreaker : undefined;
     if (breaker !== undefined) this.disposables.push(() => breaker.dispose());

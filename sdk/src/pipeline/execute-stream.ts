@@ -3,6 +3,7 @@ import { context, trace } from '@opentelemetry/api';
 import { CallContext, type PolicyRuntime, type ProtectedFn } from '../core/call-context.js';
 import { setEndAttributes, startCallSpan } from '../core/call-telemetry.js';
 import type { ExecuteStreamOptions, StreamFn, StreamOptions } from '../core/stream-options.js';
+import type { ResilienceError } from '../errors/call-errors.js';
 import { CommittedStream } from '../policies/committed-stream.js';
 import { ServedStream } from '../policies/served-stream.js';
 import { recordTimeToFirstChunk } from '../policies/stream-telemetry.js';
@@ -18,6 +19,8 @@ export interface StreamHost {
   listening(): boolean;
   /** Ends the call's telemetry and tells its listeners. */
   finish(call: CallContext, start: number, listening: boolean, error: unknown): void;
+  /** Tells the policy's `onFallback` listeners that a continuation serves the rest of a broken stream. */
+  readonly continued: (error: ResilienceError) => void;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function executeStream<T>(
   call.stream = {
     settings: host.settings,
     options: (options?.stream ?? {}) as ExecuteStreamOptions<unknown>['stream'] & object,
+    onContinued: host.continued,
   };
   const end = (error: unknown): void => {
     setEndAttributes(call.callSpan, options);

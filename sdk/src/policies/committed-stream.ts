@@ -1,11 +1,13 @@
+import type { ClassifiedError } from '../classify/types.js';
 import { type AttemptContext, SUCCEEDED } from '../core/attempt-context.js';
 import { classifyAttemptFailure, classifyCancellation } from '../core/attempt-outcome.js';
 import type { CallContext, StreamCall } from '../core/call-context.js';
 import { finalError } from '../core/final-error.js';
-import { recordTokens, type UsageTally } from '../core/token-usage.js';
+import { recordTokens, UsageTally } from '../core/token-usage.js';
 import { StreamBrokenError } from '../errors/call-errors.js';
 import { ResilienceTimeoutError } from '../errors/signals.js';
-import { linkAbort } from '../util/abort.js';
+import { onAbort } from '../util/abort.js';
+import { closeStream } from '../util/late-stream.js';
 import { safely, safelyGet } from '../util/safely.js';
 import { recordFallback } from './fallback-telemetry.js';
 import { StreamReader } from './stream-reader.js';
@@ -13,6 +15,8 @@ import { recordBreak } from './stream-telemetry.js';
 import { recordTimeout } from './timeout.js';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+/** What reads still waiting on a broken stream settle with when its continuation takes over. */
+const SUPERSEDED = new DOMException('The stream continues from a fallback', 'AbortError');
 /** What a stream's `return()` ends it with: the consumer stopped reading (a cancellation, not a failure). */
 export const stoppedByConsumer = (): DOMException =>
   new DOMException('The consumer stopped reading the stream', 'AbortError');
@@ -23,7 +27,9 @@ export const stoppedByConsumer = (): DOMException =>
  * A failure from here on is not replayed: with `afterCommit: 'error'` the consumer gets a `StreamBrokenError`;
  * with `'fallback-continue'` the call's `continueWith` continues the partial output once. When it ends (completed,
  * broken, continued or stopped by the consumer) the attempt is finished, so the breaker, recovery and the attempt's
- * telemetry book how the stream really ended, and `onEnd` tells the caller of `executeStream`.
+ * telemetry book how the stream really ended, and `onEnd` tells the caller of `executeStream`. It follows the
+ * call's signal itself: the caller's abort (a cancellation) or the total timeout (a break) ends it at once, read
+ * or not, and closes the provider request.
  */
 export class CommittedStream implements AsyncIterableIterator<unknown> {
   /** Called once when the stream ends: `undefined` when it completed (or was continued), else the error. */
@@ -33,9 +39,13 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
   private ended = false;
   private started = false;
   private continued = false;
+  /** The consumer stopped reading (`return()`): a read still pending ends `done`. */
+  private stopped = false;
   private readonly partial: unknown[] | undefined;
-  private unlinkContinuation: (() => void) | undefined;
+  private stopFollowing: () => void = () => {};
   private collected: unknown[] | undefined;
+  /** The continuation being opened, while `continueWith` runs. */
+  private opening: Promise<void> | undefined;
   private onCollected: ((chunks: readonly unknown[]) => void) | undefined;
 
   constructor(
@@ -44,12 +54,13 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
     private reader: StreamReader<unknown>,
     private controller: AbortController,
     private readonly buffered: unknown[],
-    private readonly usage: UsageTally,
-    private readonly unlinkCaller: () => void,
+    private usage: UsageTally,
   ) {
     const continuing =
       stream.settings.afterCommit === 'fallback-continue' && stream.options.continueWith !== undefined;
     this.partial = continuing ? [] : undefined;
+    // Last: a call already aborted ends the stream at once.
+    this.stopFollowing = onAbort(attempt.call.signal, this.onCallAbort);
   }
 
   /** Whether this is the stream of `call` (not one a fallback of another call handed on). */
@@ -70,8 +81,9 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
   }
 
   next(): Promise<IteratorResult<unknown>> {
-    if (this.ended) return Promise.resolve(DONE);
+    if (this.ended) return this.settled();
     if (this.index < this.buffered.length) return Promise.resolve(this.deliver(this.buffered[this.index++]));
+    if (this.opening !== undefined) return this.opening.then(this.afterOpening);
     return this.reader.next().then(this.onChunk, this.onFailure);
   }
 
@@ -79,10 +91,45 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
   return(): Promise<IteratorResult<unknown>> {
     if (!this.ended) {
       const stopped = stoppedByConsumer();
-      this.controller.abort(stopped);
+      this.stopped = true;
       this.end(stopped, stopped);
+      this.controller.abort(stopped);
     }
     return Promise.resolve(DONE);
+  }
+
+  /** The call's signal aborted: the caller cancelled, or the total timeout fired. */
+  private readonly onCallAbort = (): void => {
+    if (this.ended) return;
+    const call = this.attempt.call;
+    const reason = call.signal.reason;
+    this.endByCall(reason);
+    // Closes the provider request; a read still pending rejects with the stream's failure (see onFailure).
+    this.controller.abort(reason);
+  };
+
+  /** Ends the stream on the call's abort: a cancellation, or a break (the total timeout). */
+  private endByCall(error: unknown): void {
+    const call = this.attempt.call;
+    if (call.callerSignal.aborted) {
+      this.end(error, finalError(call, classifyCancellation(call, error), 'cancelled'));
+      return;
+    }
+    const reason = call.signal.reason ?? error;
+    this.breakWith(reason, classifyAttemptFailure(this.attempt, reason), false);
+  }
+
+  /** Ends the stream with a `StreamBrokenError` (recorded as a break after the commit). */
+  private breakWith(error: unknown, classified: ClassifiedError, stalled: boolean): void {
+    const call = this.attempt.call;
+    recordBreak(this.attempt, true, classified, stalled, this.delivered);
+    this.end(
+      error,
+      new StreamBrokenError(
+        { policy: call.runtime.name, classified, attempts: call.attempts },
+        this.delivered,
+      ),
+    );
   }
 
   private deliver(chunk: unknown): IteratorYieldResult<unknown> {
@@ -116,44 +163,82 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
   };
 
   private readonly onFailure = (error: unknown): Promise<IteratorResult<unknown>> => {
+    // Already ended (the consumer stopped, the caller cancelled): the read settles as the stream ended.
+    if (this.ended) return this.settled();
+    // A concurrent read cut from the broken stream when its continuation began: it reads the continuation.
+    if (error === SUPERSEDED) return this.next();
     const attempt = this.attempt;
     const call = attempt.call;
-    if (call.callerSignal.aborted) {
-      this.end(error, finalError(call, classifyCancellation(call, error), 'cancelled'));
-      return Promise.reject(this.failure);
+    if (call.signal.aborted) {
+      this.endByCall(error);
+      return this.settled();
     }
     const stalled = ResilienceTimeoutError.isInstance(error) && error.kind === 'stall';
     if (stalled) recordTimeout(call, 'stall', attempt);
     const classified = classifyAttemptFailure(attempt, error);
-    recordBreak(attempt, true, classified, stalled, this.delivered);
     const continueWith = this.stream.options.continueWith;
     if (this.partial !== undefined && continueWith !== undefined && !this.continued) {
+      recordBreak(attempt, true, classified, stalled, this.delivered);
       this.continued = true;
-      // The downstream broke: its attempt is booked as failed now; the continuation is the fallback's.
+      // The downstream broke: its attempt is booked as failed now, and its request's tokens as wasted; the
+      // continuation is the fallback's, tallied apart.
       attempt.finish(error);
+      recordTokens(call, 'wasted', this.usage);
+      this.usage = new UsageTally();
       recordFallback(call, 'continuation', classified);
-      return this.continueFrom(continueWith, classified);
-    }
-    this.end(
-      error,
-      new StreamBrokenError(
+      const event = new StreamBrokenError(
         { policy: call.runtime.name, classified, attempts: call.attempts },
         this.delivered,
-      ),
-    );
-    return Promise.reject(this.failure);
+      );
+      safely('policy onFallback listener', () => this.stream.onContinued(event));
+      return this.continueFrom(continueWith, classified);
+    }
+    this.breakWith(error, classified, stalled);
+    return this.settled();
   };
 
-  private async continueFrom(
+  /** How a read settles once the stream ended: done when it completed or the consumer stopped, else its failure. */
+  private settled(): Promise<IteratorResult<unknown>> {
+    return this.stopped || this.failure === undefined ? Promise.resolve(DONE) : Promise.reject(this.failure);
+  }
+
+  /**
+   * Opens the continuation in place of the broken provider stream. Reads made meanwhile (concurrent ones, cut from
+   * the broken reader) wait for it; a continuation that arrives after the stream ended is closed at once.
+   */
+  private continueFrom(
     continueWith: NonNullable<StreamCall['options']['continueWith']>,
-    error: ReturnType<typeof classifyAttemptFailure>,
+    classified: ClassifiedError,
   ): Promise<IteratorResult<unknown>> {
-    this.reader.close();
+    this.reader.close(SUPERSEDED);
     const controller = new AbortController();
     this.controller = controller;
-    this.unlinkContinuation = linkAbort(this.attempt.call.callerSignal, controller);
+    const opening = this.openContinuation(continueWith, classified, controller).finally(() => {
+      this.opening = undefined;
+    });
+    this.opening = opening;
+    return opening.then(this.afterOpening);
+  }
+
+  private readonly afterOpening = (): Promise<IteratorResult<unknown>> =>
+    this.ended ? this.settled() : this.next();
+
+  private async openContinuation(
+    continueWith: NonNullable<StreamCall['options']['continueWith']>,
+    classified: ClassifiedError,
+    controller: AbortController,
+  ): Promise<void> {
     try {
-      const iterable = await continueWith({ partial: this.partial ?? [], error, signal: controller.signal });
+      const iterable = await continueWith({
+        partial: this.partial ?? [],
+        error: classified,
+        signal: controller.signal,
+      });
+      if (this.ended) {
+        // The consumer stopped or the call was aborted while the continuation was being opened: close it.
+        closeStream(iterable);
+        return;
+      }
       this.reader = new StreamReader(
         iterable[Symbol.asyncIterator](),
         controller,
@@ -164,13 +249,11 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
       this.end(
         failure,
         new StreamBrokenError(
-          { policy: call.runtime.name, classified: error, attempts: call.attempts },
+          { policy: call.runtime.name, classified, attempts: call.attempts },
           this.delivered,
         ),
       );
-      return Promise.reject(this.failure);
     }
-    return this.next();
   }
 
   /** What the consumer's `next()` rejects with once the stream failed. */
@@ -182,15 +265,10 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
     this.ended = true;
     this.failure = failure;
     this.reader.close();
-    this.unlinkCaller();
-    this.unlinkContinuation?.();
+    this.stopFollowing();
     this.attempt.finish(cause);
     this.attempt.call.endStream();
-    recordTokens(
-      this.attempt.call,
-      failure === undefined || this.continued ? 'served' : 'wasted',
-      this.usage,
-    );
+    recordTokens(this.attempt.call, failure === undefined ? 'served' : 'wasted', this.usage);
     if (failure === undefined && this.collected !== undefined) {
       const chunks = this.collected;
       safely('collecting a completed stream', () => this.onCollected?.(chunks));

@@ -12,6 +12,7 @@ import {
   type METRIC_FALLBACKS,
 } from '../semconv.js';
 import { linkAbort, raceAbort } from '../util/abort.js';
+import { closeLateStream } from '../util/late-stream.js';
 import { safely } from '../util/safely.js';
 import type { OptionsValidator } from '../util/validate.js';
 import { CachedStream } from './cached-stream.js';
@@ -216,8 +217,9 @@ export class FallbackStage implements CallStage {
           applies = fallback.when(classified);
         });
         if (!applies) continue;
+        let served: Promise<{ served: boolean; value?: unknown }> | undefined;
         try {
-          const served = fallback.serve(fallbackCtx, ctx);
+          served = fallback.serve(fallbackCtx, ctx);
           const result = await (cancellable ? raceAbort(served, caller) : served);
           if (!result.served) continue;
           if (ctx.stream !== undefined) {
@@ -229,7 +231,12 @@ export class FallbackStage implements CallStage {
           safely('policy onFallback listener', () => this.onServed({ kind: fallback.kind, error: final }));
           return result.value;
         } catch (fallbackError) {
-          if (cancellable && caller.aborted) throw finalizeError(ctx, fallbackError);
+          if (cancellable && caller.aborted) {
+            // A stream the fallback still opens after the abort (its factory ignoring the signal) is closed.
+            if (ctx.stream !== undefined && served !== undefined)
+              closeLateStream(served.then(late => (late.served ? late.value : undefined)));
+            throw finalizeError(ctx, fallbackError);
+          }
           diag.warn(
             `agent-resilience: ${fallback.kind} fallback of "${ctx.runtime.name}" failed; trying the next one`,
             fallbackError,

@@ -86,20 +86,19 @@ export class RetryStage implements AttemptLoop {
       try {
         // A caller abort settles the attempt at once, even if the function ignores its signal.
         const value = await raceAbort(attempts(attempt), call.signal);
-        if (!attempt.deferred) recordAttemptSuccess(attempt);
-        else {
-          // A committed stream's attempt ends (span, duration, errors) when the stream does.
-          attempt.onFinish(cause => {
-            if (cause === SUCCEEDED) recordAttemptSuccess(attempt);
-            else recordAttemptFailure(attempt, classifyAttemptFailure(attempt, cause));
-          });
+        if (!attempt.deferred) {
+          recordAttemptSuccess(attempt);
+          this.onAttemptResult(true);
+          this.onCallResult(true);
+        } else {
+          // A committed stream's attempt ends (span, duration, errors) when the stream does, and the budget and
+          // the adaptive limit learn how it really ended then.
+          attempt.onFinish(cause => this.bookStream(attempt, cause));
         }
-        this.onAttemptResult(true);
-        this.onCallResult(true);
         return value;
       } catch (error) {
         const classified = classifyAttemptFailure(attempt, error);
-        recordAttemptFailure(attempt, classified);
+        recordAttemptFailure(attempt, classified, error);
         // Only failures of the downstream feed the budget (gRPC: retryable codes only); a 400, a rejection before
         // the function ran, or a cancellation does not.
         if (attempt.invoked && classified.retryable) this.onAttemptResult(false);
@@ -127,6 +126,24 @@ export class RetryStage implements AttemptLoop {
           throw this.stopOnAbort(call, abortReason);
         }
       }
+    }
+  }
+
+  /** Books a committed stream's attempt when the stream ends: like an attempt that ended then. */
+  private bookStream(attempt: AttemptContext, cause: unknown): void {
+    if (cause === SUCCEEDED) {
+      recordAttemptSuccess(attempt);
+      this.onAttemptResult(true);
+      this.onCallResult(true);
+      return;
+    }
+    const classified = classifyAttemptFailure(attempt, cause);
+    recordAttemptFailure(attempt, classified, cause);
+    // A break after the commit is not retried: a failed attempt of the budget and, when it was the downstream's
+    // failure, a failed call of the adaptive limit; a cancellation teaches neither.
+    if (attempt.invoked && classified.retryable && classified.category !== 'cancelled') {
+      this.onAttemptResult(false);
+      this.onCallResult(false);
     }
   }
 

@@ -1,5 +1,9 @@
 import { ResilienceTimeoutError } from '../errors/signals.js';
 import { onAbort } from '../util/abort.js';
+import { PendingReads } from '../util/pending-reads.js';
+
+/** What a read still waiting when its reader closes rejects with, unless the closer says otherwise. */
+export const READER_CLOSED: unknown = new DOMException('The stream reader was closed', 'AbortError');
 
 /**
  * Pulls chunks from one provider stream on behalf of its consumer, and ends the pull at once when the stream's
@@ -8,7 +12,7 @@ import { onAbort } from '../util/abort.js';
  * `stallMs`, so a slow consumer (backpressure) is never taken for a stalled provider.
  */
 export class StreamReader<T> {
-  private pending: ((error: unknown) => void) | undefined;
+  private readonly pending = new PendingReads();
   private pullStartedAt = 0;
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private readonly unsubscribe: () => void;
@@ -20,7 +24,7 @@ export class StreamReader<T> {
     private readonly controller: AbortController,
     private stallMs: number | undefined,
   ) {
-    this.unsubscribe = onAbort(controller.signal, () => this.pending?.(controller.signal.reason));
+    this.unsubscribe = onAbort(controller.signal, () => this.pending.rejectAll(controller.signal.reason));
   }
 
   /** The next chunk; rejects with the abort reason (a `ResilienceTimeoutError` for a stall) when cut. */
@@ -32,7 +36,7 @@ export class StreamReader<T> {
       this.watchdog ??= setTimeout(this.check, this.stallMs);
     }
     return new Promise<IteratorResult<T>>((resolve, reject) => {
-      this.pending = reject;
+      this.pending.add(reject);
       let pulled: Promise<IteratorResult<T>>;
       try {
         pulled = Promise.resolve(this.iterator.next());
@@ -41,14 +45,14 @@ export class StreamReader<T> {
       }
       pulled.then(
         result => {
-          this.pending = undefined;
+          this.pending.remove(reject);
           // The openai and Anthropic clients end a stream quietly when its signal aborts: an end after our abort
           // is the abort (a stall, the caller), not a completed stream.
           if (result.done === true && signal.aborted) reject(signal.reason);
           else resolve(result);
         },
         (error: unknown) => {
-          this.pending = undefined;
+          this.pending.remove(reject);
           reject(error);
         },
       );
@@ -62,7 +66,7 @@ export class StreamReader<T> {
 
   private readonly check = (): void => {
     this.watchdog = undefined;
-    if (this.pending === undefined || this.closed || this.stallMs === undefined) return;
+    if (!this.pending.waiting || this.closed || this.stallMs === undefined) return;
     const waited = performance.now() - this.pullStartedAt;
     if (waited >= this.stallMs) {
       this.controller.abort(new ResilienceTimeoutError('stall', this.stallMs));
@@ -72,15 +76,17 @@ export class StreamReader<T> {
   };
 
   /**
-   * Stops reading: clears the watchdog, detaches from the signal and tells the provider's iterator to finish (not
+   * Stops reading: clears the watchdog, detaches from the signal, settles every read still waiting (rejected with
+   * `reason`: the provider's iterator may never answer them) and tells the provider's iterator to finish (not
    * awaited: an iterator that hangs in `return()` must not hold the consumer).
    */
-  close(): void {
+  close(reason: unknown = READER_CLOSED): void {
     if (this.closed) return;
     this.closed = true;
     if (this.watchdog !== undefined) clearTimeout(this.watchdog);
     this.watchdog = undefined;
     this.unsubscribe();
+    this.pending.rejectAll(reason);
     try {
       const returned = this.iterator.return?.();
       if (returned !== undefined) Promise.resolve(returned).catch(() => {});

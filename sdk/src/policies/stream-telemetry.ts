@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { ClassifiedError } from '../classify/types.js';
 import type { AttemptContext } from '../core/attempt-context.js';
 import { attemptEventSpan } from '../core/attempt-telemetry.js';
@@ -31,7 +32,18 @@ export function recordBreak(
   stalled: boolean,
   chunks: number,
 ): void {
-  const call = attempt.call;
+  recordCallBreak(attempt.call, attemptEventSpan(attempt), committed, classified, stalled, chunks);
+}
+
+/** {@link recordBreak} of a stream that is no attempt's (a fallback's), its event on `span`. */
+export function recordCallBreak(
+  call: CallContext,
+  span: Span | undefined,
+  committed: boolean,
+  classified: ClassifiedError,
+  stalled: boolean,
+  chunks: number,
+): void {
   const { attributes } = call.runtime;
   const broken = attributes.get(`sb|${committed}|${classified.category}`, () => ({
     [ATTR_RESILIENCE_STREAM_COMMITTED]: committed,
@@ -49,7 +61,7 @@ export function recordBreak(
       }
     });
   }
-  addSpanEvent(attemptEventSpan(attempt), EVENT_STREAM_BREAK, {
+  addSpanEvent(span, EVENT_STREAM_BREAK, {
     ...broken,
     [ATTR_RESILIENCE_STREAM_CHUNKS]: chunks,
   });

@@ -4,14 +4,12 @@ import type { StreamCall } from '../core/call-context.js';
 import { recordTokens, UsageTally } from '../core/token-usage.js';
 import { ResilienceTimeoutError } from '../errors/signals.js';
 import { linkAbort, raceAbort } from '../util/abort.js';
+import { closeLateStream, isAsyncIterable } from '../util/late-stream.js';
 import { safelyGet } from '../util/safely.js';
 import { CommittedStream } from './committed-stream.js';
 import { StreamReader } from './stream-reader.js';
 import { recordBreak, recordCommit } from './stream-telemetry.js';
 import { recordTimeout } from './timeout.js';
-
-const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
-  typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
 
 /** What a stream read before its commit: the chunks to hand over first, and whether one was content. */
 interface Opening {
@@ -52,8 +50,12 @@ export async function openStream(attempt: AttemptContext, stream: StreamCall): P
       : setTimeout(() => controller.abort(openingTimeout), firstChunkMs ?? stallMs);
   let reader: StreamReader<unknown> | undefined;
   let chunks = 0;
+  // What fn opens (not raced: see invoke); a stream it opens after we gave up waiting is closed when it arrives.
+  const request = attempt.invoke(controller.signal);
+  let opened = false;
   try {
-    const iterable = await raceAbort(attempt.invoke(controller.signal), controller.signal);
+    const iterable = await raceAbort(request, controller.signal);
+    opened = true;
     if (!isAsyncIterable(iterable))
       throw new TypeError('executeStream: fn must return an AsyncIterable (a stream)');
     if (firstChunkMs === undefined && openingTimer !== undefined) {
@@ -68,17 +70,20 @@ export async function openStream(attempt: AttemptContext, stream: StreamCall): P
     const opening = await readToCommit(reader, stream, usage, () => chunks++);
     if (openingTimer !== undefined) clearTimeout(openingTimer);
     reader.watchStalls(stallMs);
-    // From here on only the caller ends the stream early: the attempt's timeouts are done with.
+    // From here on only the call ends the stream early (the caller, the total timeout: the committed stream
+    // follows the call's signal itself); the attempt's timeouts are done with.
     unlinkAttempt();
+    unlinkCaller();
     attempt.defer();
     attempt.call.beginStream();
     recordCommit(attempt);
-    return new CommittedStream(attempt, stream, reader, controller, opening.buffered, usage, unlinkCaller);
+    return new CommittedStream(attempt, stream, reader, controller, opening.buffered, usage);
   } catch (error) {
     if (openingTimer !== undefined) clearTimeout(openingTimer);
     const reason = controller.signal.aborted ? controller.signal.reason : error;
     controller.abort(reason);
     reader?.close();
+    if (!opened) closeLateStream(request);
     unlinkAttempt();
     unlinkCaller();
     const failure = controller.signal.aborted && ResilienceTimeoutError.isInstance(reason) ? reason : error;

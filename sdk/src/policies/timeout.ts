@@ -34,7 +34,9 @@ export function recordTimeout(
  * stages see. When the timer fires that signal aborts with a `ResilienceTimeoutError` and the returned promise
  * settles at once, even if the protected function ignores its signal. On the success path nothing is aborted
  * (cockatiel aborts a controller on every return, which costs 10-40 µs and breaks reading response bodies after
- * return). A parent abort ends the wait at once and leaves no timer and no listener behind.
+ * return). A parent abort ends the wait at once and leaves no timer and no listener behind. With `streamOf`, a
+ * call that resolves with a committed stream keeps the timer (and the parent's link) until the stream ends: firing
+ * then aborts the signal the stream follows.
  */
 function withTimer(
   kind: TimeoutKind,
@@ -42,6 +44,7 @@ function withTimer(
   parent: AbortSignal,
   inner: (signal: AbortSignal) => Promise<unknown>,
   onTimeout: (error: ResilienceTimeoutError) => unknown,
+  streamOf?: CallContext,
 ): Promise<unknown> {
   if (parent.aborted) return Promise.reject(parent.reason);
   const controller = new AbortController();
@@ -74,7 +77,9 @@ function withTimer(
     }
     running.then(
       value => {
-        done();
+        // A call that resolved with a committed stream stays bounded until the stream ends.
+        if (streamOf?.streaming === true) streamOf.onStreamEnd(done);
+        else done();
         resolve(value);
       },
       (error: unknown) => {
@@ -110,7 +115,8 @@ export class AttemptTimeoutStage implements AttemptStage {
 /**
  * Bounds the call from the retry loop on, retries and their waits included (a bulkhead queue or rate-limiter wait
  * comes before it). When it fires the call ends with reason `deadline`; the
- * retry strategy also stops scheduling retries that could not finish before the deadline.
+ * retry strategy also stops scheduling retries that could not finish before the deadline. A committed stream is
+ * part of its call: one still open at the deadline ends with a `StreamBrokenError` (a `timeout`).
  */
 export class TotalTimeoutStage implements CallStage {
   constructor(private readonly ms: number) {}
@@ -129,6 +135,7 @@ export class TotalTimeoutStage implements CallStage {
         recordTimeout(call, 'total', undefined);
         return finalError(call, call.runtime.classify(error), 'deadline');
       },
+      call,
     );
   }
 }
