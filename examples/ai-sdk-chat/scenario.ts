@@ -20,8 +20,8 @@ export interface Turn {
   readonly down?: string;
 }
 
-/** The name of the chat's policy chain (`ai-sdk.<modelId>`); each model's breaker is `<chain>.<provider>.<modelId>`. */
-const CHAIN = 'ai-sdk.gpt-4o-mini';
+/** The name of the chat's policy chain (`ai-sdk.<provider>.<modelId>`); each model's breaker is `<chain>.<provider>.<modelId>`. */
+const CHAIN = 'ai-sdk.openai.responses.gpt-4o-mini';
 
 /** A stall long enough to be noticed (the provider waits until the client closes the request). */
 const STALL_MS = 30_000;

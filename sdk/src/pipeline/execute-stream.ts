@@ -27,7 +27,8 @@ export interface StreamHost {
  * Runs a streamed call through the policy: resolves at the commit (the first content chunk of an attempt) with
  * the stream for the consumer, or with a fallback's stream; rejects like `execute` when no attempt commits and no
  * fallback serves. The call span and the call's metrics end when the stream does; time to first chunk is
- * recorded for a commit of the call's own attempts only (a fallback's stream records its own, if it has one).
+ * recorded for a commit of the call's own attempts only (a fallback's stream, or another policy's stream that an
+ * attempt returned, records its own).
  */
 export async function executeStream<T>(
   host: StreamHost,
@@ -69,7 +70,7 @@ export async function executeStream<T>(
     throw error;
   }
   if (value instanceof CommittedStream && value.belongsTo(call)) {
-    recordTimeToFirstChunk(call, (performance.now() - start) / 1000);
+    if (!value.nested) recordTimeToFirstChunk(call, (performance.now() - start) / 1000);
     value.onEnd = end;
     return value as AsyncIterable<T>;
   }

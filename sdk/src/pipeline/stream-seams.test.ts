@@ -323,3 +323,33 @@ describe('stages that learn from outcomes, for a stream that breaks after its co
     budget.dispose();
   });
 });
+
+describe('a provider stream after its end', () => {
+  // Defect: a stream committed at its end (a final chunk without content, see isFinal) was read again after it
+  // said done; LangChain's stream then throws ERR_INVALID_STATE, which reached the consumer as a StreamBrokenError
+  // classified `programming`.
+  it('is not read again once it said done', async () => {
+    const policy = createPolicy('after-done', { registry: null });
+    let nexts = 0;
+    const source: AsyncIterable<string> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          nexts++;
+          if (nexts === 1) return { done: false, value: 'final' };
+          if (nexts === 2) return { done: true, value: undefined };
+          throw Object.assign(new TypeError('The reader is not attached to a stream'), {
+            code: 'ERR_INVALID_STATE',
+          });
+        },
+      }),
+    };
+    const stream = await policy.executeStream(() => source, {
+      stream: { isContent: () => false, isFinal: chunk => chunk === 'final' },
+    });
+    const read: string[] = [];
+    for await (const chunk of stream) read.push(chunk);
+    expect(read).toEqual(['final']);
+    expect(nexts).toBe(2);
+    policy.dispose();
+  });
+});

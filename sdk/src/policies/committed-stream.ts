@@ -4,7 +4,7 @@ import { classifyAttemptFailure, classifyCancellation } from '../core/attempt-ou
 import type { CallContext, StreamCall } from '../core/call-context.js';
 import { finalError } from '../core/final-error.js';
 import { recordTokens, UsageTally } from '../core/token-usage.js';
-import { StreamBrokenError } from '../errors/call-errors.js';
+import { ResilienceError, StreamBrokenError } from '../errors/call-errors.js';
 import { ResilienceTimeoutError } from '../errors/signals.js';
 import { onAbort } from '../util/abort.js';
 import { closeStream } from '../util/late-stream.js';
@@ -34,6 +34,8 @@ export const stoppedByConsumer = (): DOMException =>
 export class CommittedStream implements AsyncIterableIterator<unknown> {
   /** Called once when the stream ends: `undefined` when it completed (or was continued), else the error. */
   onEnd: ((error: unknown) => void) | undefined;
+  /** Whether it streams another policy's resilient stream (which records its own time to first chunk). */
+  nested = false;
   private index = 0;
   private delivered = 0;
   private ended = false;
@@ -119,8 +121,15 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
     this.breakWith(reason, classifyAttemptFailure(this.attempt, reason), false);
   }
 
-  /** Ends the stream with a `StreamBrokenError` (recorded as a break after the commit). */
+  /**
+   * Ends the stream with a `StreamBrokenError` (recorded as a break after the commit); the stream of another policy
+   * (a model policy inside a chain's) ends with its own error, which that policy recorded.
+   */
   private breakWith(error: unknown, classified: ClassifiedError, stalled: boolean): void {
+    if (ResilienceError.isInstance(error)) {
+      this.end(error, error);
+      return;
+    }
     const call = this.attempt.call;
     recordBreak(this.attempt, true, classified, stalled, this.delivered);
     this.end(
@@ -178,19 +187,13 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
     const classified = classifyAttemptFailure(attempt, error);
     const continueWith = this.stream.options.continueWith;
     if (this.partial !== undefined && continueWith !== undefined && !this.continued) {
-      recordBreak(attempt, true, classified, stalled, this.delivered);
+      if (!ResilienceError.isInstance(error)) recordBreak(attempt, true, classified, stalled, this.delivered);
       this.continued = true;
       // The downstream broke: its attempt is booked as failed now, and its request's tokens as wasted; the
       // continuation is the fallback's, tallied apart.
       attempt.finish(error);
       recordTokens(call, 'wasted', this.usage);
       this.usage = new UsageTally();
-      recordFallback(call, 'continuation', classified);
-      const event = new StreamBrokenError(
-        { policy: call.runtime.name, classified, attempts: call.attempts },
-        this.delivered,
-      );
-      safely('policy onFallback listener', () => this.stream.onContinued(event));
       return this.continueFrom(continueWith, classified);
     }
     this.breakWith(error, classified, stalled);
@@ -244,6 +247,14 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
         controller,
         this.stream.settings.stallTimeoutMs,
       );
+      // A fallback served the rest: counted once the continuation opened (continueWith may decline by throwing).
+      const call = this.attempt.call;
+      recordFallback(call, 'continuation', classified);
+      const event = new StreamBrokenError(
+        { policy: call.runtime.name, classified, attempts: call.attempts },
+        this.delivered,
+      );
+      safely('policy onFallback listener', () => this.stream.onContinued(event));
     } catch (failure) {
       const call = this.attempt.call;
       this.end(

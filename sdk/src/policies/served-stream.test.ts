@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallCancelledError, createPolicy, type ResiliencePolicy, StreamBrokenError } from '../index.js';
-import { ATTR_RESILIENCE_STREAM_COMMITTED, METRIC_STREAM_BROKEN, METRIC_TOKENS } from '../semconv.js';
+import {
+  ATTR_RESILIENCE_STREAM_COMMITTED,
+  METRIC_FALLBACKS,
+  METRIC_STREAM_BROKEN,
+  METRIC_TOKENS,
+} from '../semconv.js';
 import { httpError } from '../test-support/errors.js';
 import { TestTelemetry } from '../test-support/otel.js';
 import { chunks, flush, scripted, watch } from '../test-support/scripted-stream.js';
@@ -190,6 +195,38 @@ describe('continuations (afterCommit fallback-continue)', () => {
     policy.onFallback(event => kinds.push(event.kind));
     expect(await continued(policy)).toBe('Hello');
     expect(kinds).toEqual(['continuation']);
+    policy.dispose();
+  });
+
+  // Defect: the continuation was counted (resilience.fallbacks, onFallback) before continueWith was asked, so a
+  // continueWith that declines (the adapters refuse to continue a half-streamed tool call) counted a continuation
+  // that never happened.
+  it('counts no continuation when continueWith declines: the consumer gets the break', async () => {
+    const policy = createPolicy('cont-declined', {
+      registry: null,
+      stream: { afterCommit: 'fallback-continue' },
+    });
+    const kinds: string[] = [];
+    policy.onFallback(event => kinds.push(event.kind));
+    const source = scripted<string>();
+    source.chunk('a');
+    source.fail(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    const stream = await policy.executeStream(() => source.iterable, {
+      stream: {
+        continueWith: () => {
+          throw new Error('a tool call cannot be continued');
+        },
+      },
+    });
+    const read: string[] = [];
+    const failure = await (async () => {
+      for await (const chunk of stream) read.push(chunk);
+    })().catch(e => e);
+    expect(read).toEqual(['a']);
+    expect(failure).toBeInstanceOf(StreamBrokenError);
+    expect(kinds).toEqual([]);
+    expect(await otel.total(METRIC_FALLBACKS)).toBe(0);
+    expect(await otel.total(METRIC_STREAM_BROKEN, { [ATTR_RESILIENCE_STREAM_COMMITTED]: true })).toBe(1);
     policy.dispose();
   });
 });

@@ -17,6 +17,7 @@ export class StreamReader<T> {
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   private readonly unsubscribe: () => void;
   private closed = false;
+  private finished = false;
 
   constructor(
     private readonly iterator: AsyncIterator<T>,
@@ -31,6 +32,8 @@ export class StreamReader<T> {
   next(): Promise<IteratorResult<T>> {
     const signal = this.controller.signal;
     if (signal.aborted) return Promise.reject(signal.reason);
+    // A provider stream that said it is done is not asked again (some throw when read after their end).
+    if (this.finished) return Promise.resolve({ done: true, value: undefined });
     if (this.stallMs !== undefined) {
       this.pullStartedAt = performance.now();
       this.watchdog ??= setTimeout(this.check, this.stallMs);
@@ -49,7 +52,10 @@ export class StreamReader<T> {
           // The openai and Anthropic clients end a stream quietly when its signal aborts: an end after our abort
           // is the abort (a stall, the caller), not a completed stream.
           if (result.done === true && signal.aborted) reject(signal.reason);
-          else resolve(result);
+          else {
+            if (result.done === true) this.finished = true;
+            resolve(result);
+          }
         },
         (error: unknown) => {
           this.pending.remove(reject);

@@ -2,11 +2,13 @@ import type { AttemptContext } from '../core/attempt-context.js';
 import { classifyAttemptFailure } from '../core/attempt-outcome.js';
 import type { StreamCall } from '../core/call-context.js';
 import { recordTokens, UsageTally } from '../core/token-usage.js';
+import { ResilienceError } from '../errors/call-errors.js';
 import { ResilienceTimeoutError } from '../errors/signals.js';
 import { linkAbort, raceAbort } from '../util/abort.js';
 import { closeLateStream, isAsyncIterable } from '../util/late-stream.js';
 import { safelyGet } from '../util/safely.js';
 import { CommittedStream } from './committed-stream.js';
+import { ServedStream } from './served-stream.js';
 import { StreamReader } from './stream-reader.js';
 import { recordBreak, recordCommit } from './stream-telemetry.js';
 import { recordTimeout } from './timeout.js';
@@ -77,7 +79,9 @@ export async function openStream(attempt: AttemptContext, stream: StreamCall): P
     attempt.defer();
     attempt.call.beginStream();
     recordCommit(attempt);
-    return new CommittedStream(attempt, stream, reader, controller, opening.buffered, usage);
+    const committed = new CommittedStream(attempt, stream, reader, controller, opening.buffered, usage);
+    committed.nested = iterable instanceof CommittedStream || iterable instanceof ServedStream;
+    return committed;
   } catch (error) {
     if (openingTimer !== undefined) clearTimeout(openingTimer);
     const reason = controller.signal.aborted ? controller.signal.reason : error;
@@ -96,7 +100,8 @@ export async function openStream(attempt: AttemptContext, stream: StreamCall): P
     }
     if (attempt.invoked) {
       const classified = classifyAttemptFailure(attempt, failure);
-      if (classified.category !== 'cancelled') {
+      // Another policy's stream (a model policy inside a chain's) recorded its own break.
+      if (classified.category !== 'cancelled' && !ResilienceError.isInstance(failure)) {
         recordBreak(
           attempt,
           false,

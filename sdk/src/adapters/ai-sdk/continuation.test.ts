@@ -1,7 +1,6 @@
 import type { LanguageModelV4CallOptions, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import { describe, expect, it } from 'vitest';
-import { continuationParams, continuingModel, partialText, spliceContinuation } from './continuation.js';
-import { scriptedModel } from './test-support/scripted-model.js';
+import { continuationParams, partialText, spliceContinuation } from './continuation.js';
 
 const delta = (delta: string, id = 'a'): LanguageModelV4StreamPart => ({ type: 'text-delta', id, delta });
 const params: LanguageModelV4CallOptions = {
@@ -53,11 +52,5 @@ describe('fallback-continue', () => {
     ]);
     // Nothing open (e.g. only a tool call was streamed): the continuation's text blocks stay as they are.
     expect(await collect(spliceContinuation(from(continuation), []))).toEqual(continuation.slice(1));
-  });
-
-  it('continues with the next model of the chain, or the same one when it was the last', () => {
-    const [a, b] = [scriptedModel('a', []).model, scriptedModel('b', []).model];
-    expect(continuingModel([a, b], a)).toBe(b);
-    expect(continuingModel([a, b], b)).toBe(b);
   });
 });

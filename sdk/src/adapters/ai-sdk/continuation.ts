@@ -1,9 +1,34 @@
-import type {
-  LanguageModelV4,
-  LanguageModelV4CallOptions,
-  LanguageModelV4StreamPart,
-} from '@ai-sdk/provider';
+import type { LanguageModelV4CallOptions, LanguageModelV4StreamPart } from '@ai-sdk/provider';
 import type { StreamContinuation } from '../../core/stream-options.js';
+
+/** The parts of a tool call: its streamed input, the call, an approval request, a provider-executed result. */
+const TOOL_PARTS: ReadonlySet<LanguageModelV4StreamPart['type']> = new Set([
+  'tool-input-start',
+  'tool-input-delta',
+  'tool-input-end',
+  'tool-approval-request',
+  'tool-call',
+  'tool-result',
+]);
+
+/** Whether a part belongs to a tool call. */
+export function isToolPart(part: LanguageModelV4StreamPart): boolean {
+  return TOOL_PARTS.has(part.type);
+}
+
+/**
+ * Why a broken stream that had sent (part of) a tool call is not continued: a continuation gets the partial text
+ * only, so the tool input the consumer saw start would never end (a UI would show it streaming forever), and a
+ * complete call, which the AI SDK runs, would be unknown to the model that goes on. The consumer gets the break,
+ * a `StreamBrokenError`, as with `afterCommit: 'error'`.
+ */
+export class ToolCallNotContinuedError extends TypeError {
+  override readonly name = 'ToolCallNotContinuedError';
+
+  constructor() {
+    super('A stream that broke during a tool call is not continued by another model');
+  }
+}
 
 /** The text the consumer already received, from the content parts of a broken stream. */
 export function partialText(partial: readonly LanguageModelV4StreamPart[]): string {
@@ -64,15 +89,6 @@ export async function* spliceContinuation(
     }
     yield part;
   }
-}
-
-/** The model that continues a stream `serving` broke: the next one of the chain, else the same model. */
-export function continuingModel(
-  models: readonly LanguageModelV4[],
-  serving: LanguageModelV4,
-): LanguageModelV4 {
-  const index = models.indexOf(serving);
-  return models[index + 1] ?? serving;
 }
 
 /** What the middleware's `continueWith` gets, typed for AI SDK parts. */

@@ -3,30 +3,26 @@
  * fault-injecting provider (examples/fake-providers), one fault per test, as issue 9's "done when" lists them.
  */
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText, streamText, type TextStreamPart, type ToolSet } from 'ai';
+import { generateText, streamText, wrapLanguageModel } from 'ai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { answerFor, FakeLlmProvider, faults } from '../../../../examples/fake-providers/index.js';
 import { drain, useFakeProvider } from '../../../../examples/fake-providers/test-clients.js';
 import { PolicyRegistry } from '../../core/registry.js';
-import { StreamBrokenError } from '../../errors/call-errors.js';
+import { ResilienceError, StreamBrokenError } from '../../errors/call-errors.js';
 import {
   ATTR_RESILIENCE_RETRY_DELAY_SOURCE,
   METRIC_INNER_RETRIES,
   METRIC_RETRY_DELAY,
 } from '../../semconv.js';
 import { TestTelemetry } from '../../test-support/otel.js';
-import { type AiSdkResilienceOptions, withResilience } from './index.js';
+import { type AiSdkResilienceOptions, resilienceMiddleware, withResilience } from './index.js';
+import { countOf, textOf } from './test-support/stream-reading.js';
 
 const provider = useFakeProvider();
 const QUESTION = 'Where is my refund?';
 const ANSWER = answerFor(QUESTION);
 const openai = (baseURL = provider().openaiBaseURL) =>
   createOpenAI({ apiKey: 'sk-test-not-a-real-key', baseURL });
-
-const textOf = (parts: TextStreamPart<ToolSet>[]): string =>
-  parts.map(part => (part.type === 'text-delta' ? part.text : '')).join('');
-const count = (parts: TextStreamPart<ToolSet>[], type: string): number =>
-  parts.filter(part => part.type === type).length;
 
 describe('AI SDK adapter against the fake provider (@ai-sdk/openai, Responses API)', () => {
   let otel: TestTelemetry;
@@ -94,11 +90,66 @@ describe('AI SDK adapter against the fake provider (@ai-sdk/openai, Responses AP
     });
     const { items } = await drain(streamText({ model, prompt: QUESTION, maxRetries: 0 }).fullStream);
     expect(textOf(items)).toBe(ANSWER);
-    expect(count(items, 'text-start')).toBe(1);
+    expect(countOf(items, 'text-start')).toBe(1);
     const [stalled, served] = provider().requests;
     expect((await stalled!.closed).outcome).toBe('client_closed');
     expect(served?.model).toBe('gpt-4.1-mini');
     model.dispose();
+  });
+
+  it('sends a chat model stream that stalls after its headers, before its first token, to the next model', async () => {
+    // The chat model's doStream resolves only at the first output chunk (@ai-sdk/openai peeks the stream for an
+    // early error frame): the stall watchdog must run from the request on, or the call hangs on the primary.
+    provider().setDefault(request =>
+      request.model === 'gpt-primary' ? { kind: 'answer', firstChunkDelayMs: 30_000 } : { kind: 'answer' },
+    );
+    const model = resilient(
+      {
+        fallbacks: [openai().chat('gpt-backup')],
+        policy: { retry: { maxRetries: 0 } },
+        stream: { stallTimeoutMs: 150 },
+      },
+      openai().chat('gpt-primary'),
+    );
+    // A generous guard, so that a hang fails an assertion instead of the test's timeout.
+    const guard = AbortSignal.timeout(5_000);
+    const { items } = await drain(
+      streamText({ model, prompt: QUESTION, maxRetries: 0, abortSignal: guard, onError: () => {} })
+        .fullStream,
+    );
+    expect(guard.aborted).toBe(false);
+    expect(textOf(items)).toBe(ANSWER);
+    expect(provider().requests.map(r => r.model)).toEqual(['gpt-primary', 'gpt-backup']);
+    expect((await provider().requests[0]!.closed).outcome).toBe('client_closed');
+    model.dispose();
+  });
+
+  // Defect: the middleware kept its policies by model object, so wrapLanguageModel({ model: openai(id), middleware })
+  // per request, with one module-level middleware (the documented pattern), threw RangeError "A policy named
+  // ai-sdk.gpt-a is already registered" at the second request (with registry: null: a fresh breaker per request,
+  // and every chain kept by the middleware).
+  it('serves a model that the app wraps per request with one shared middleware, keeping its breaker', async () => {
+    provider().setDefault(faults.serverError());
+    const middleware = resilienceMiddleware({
+      registry,
+      policy: {
+        retry: { maxRetries: 0 },
+        circuitBreaker: { breaker: { kind: 'consecutive', threshold: 1 } },
+      },
+    });
+    const errors: unknown[] = [];
+    for (let request = 0; request < 2; request++) {
+      const model = wrapLanguageModel({ model: openai()('gpt-a'), middleware });
+      errors.push(await generateText({ model, prompt: QUESTION, maxRetries: 0 }).catch(e => e));
+    }
+    expect(ResilienceError.isInstance(errors[1])).toBe(true);
+    expect((errors[1] as ResilienceError).classified.category).toBe('circuit_open');
+    expect(provider().requests).toHaveLength(1); // the second request met the open breaker
+    expect([...middleware.policies().keys()]).toEqual([
+      'ai-sdk.openai.responses.gpt-a',
+      'ai-sdk.openai.responses.gpt-a.openai.responses.gpt-a',
+    ]);
+    middleware.dispose();
   });
 
   it.each([
@@ -116,7 +167,7 @@ describe('AI SDK adapter against the fake provider (@ai-sdk/openai, Responses AP
         streamText({ model, prompt: QUESTION, maxRetries: 0, onError: () => {} }).fullStream,
       );
       expect(ANSWER.startsWith(textOf(items))).toBe(true);
-      expect(count(items, 'text-delta')).toBe(2);
+      expect(countOf(items, 'text-delta')).toBe(2);
       const broken = items.find(part => part.type === 'error')?.error;
       expect(StreamBrokenError.isInstance(broken)).toBe(true);
       expect((broken as StreamBrokenError).classified.category).toBe(category);

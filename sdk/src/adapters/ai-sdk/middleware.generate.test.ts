@@ -107,6 +107,25 @@ describe('AI SDK adapter: generateText, generateObject, tool loops', () => {
     model.dispose();
   });
 
+  // Defect: the chain's own policy wrapped the model policy's final error in a RetriesExhaustedError of its own
+  // (the chain's one attempt, reason max_attempts): 3 requests were reported as "gave up after 1 attempt(s)", a
+  // Retry-After past maxRetryAfterMs as max_attempts.
+  it("rejects with the model policy's own error: its attempts, its reason", async () => {
+    const failing = scriptedModel('primary', [{ fail: apiError(503) }]);
+    const limited = scriptedModel('limited', [{ fail: apiError(429, { 'retry-after': '3600' }) }]);
+    const policy = { retry: { maxRetries: 2, initialDelayMs: 1, jitter: 'none' as const } };
+    for (const [scripted, expected] of [
+      [failing, { policy: 'ai-sdk.mock.primary.mock.primary', attempts: 3, reason: 'max_attempts' }],
+      [limited, { policy: 'ai-sdk.mock.limited.mock.limited', attempts: 1, reason: 'retry_after_too_long' }],
+    ] as const) {
+      const model = withResilience(scripted.model, { registry, policy });
+      const error = await generateText({ model, prompt, maxRetries: 0 }).catch((e: unknown) => e);
+      expect(error).toMatchObject(expected);
+      expect(scripted.calls).toHaveLength(expected.attempts);
+      model.dispose();
+    }
+  });
+
   it("counts the fallback answer's tokens as served", async () => {
     const primary = scriptedModel('primary', [{ fail: apiError(503) }]);
     const backup = scriptedModel('backup', [{ answer: 'served' }]);
@@ -195,7 +214,7 @@ describe('AI SDK adapter: generateText, generateObject, tool loops', () => {
     const primary = scriptedModel('primary', [{ answer: 'x' }]);
     const first = withResilience(primary.model, { registry });
     expect(() => withResilience(primary.model, { registry })).toThrow(
-      /A policy named "ai-sdk\.primary" is already registered/,
+      /A policy named "ai-sdk\.mock\.primary" is already registered/,
     );
     first.dispose();
     withResilience(primary.model, { registry }).dispose();
@@ -220,7 +239,13 @@ describe('AI SDK adapter: generateText, generateObject, tool loops', () => {
         prompt,
       });
     expect(registry.list('policy').map(p => p.name)).toEqual(
-      expect.arrayContaining(['chat', 'ai-sdk.a', 'ai-sdk.b', 'ai-sdk.a.mock.a', 'ai-sdk.b.mock.b']),
+      expect.arrayContaining([
+        'chat',
+        'ai-sdk.mock.a',
+        'ai-sdk.mock.b',
+        'ai-sdk.mock.a.mock.a',
+        'ai-sdk.mock.b.mock.b',
+      ]),
     );
     named.dispose();
     unnamed.dispose();

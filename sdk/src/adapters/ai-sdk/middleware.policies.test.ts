@@ -78,6 +78,26 @@ describe('AI SDK adapter: policy as a function of the model, and policies()', ()
     shared.dispose();
   });
 
+  it('calls the model object of each request, under the one chain of its provider and model id', async () => {
+    // An app may wrap a fresh model object per request (a tenant's own key, its own settings): each request is
+    // sent with its own object, and both share one policy and breaker.
+    const tenantA = scriptedModel('gpt-4o', [{ answer: 'for a' }], 'openai.chat');
+    const tenantB = scriptedModel('gpt-4o', [{ answer: 'for b' }], 'openai.chat');
+    const middleware = resilienceMiddleware({ registry });
+    const answers: string[] = [];
+    for (const tenant of [tenantA, tenantB]) {
+      const model = wrapLanguageModel({ model: tenant.model, middleware });
+      answers.push((await generateText({ model, prompt, maxRetries: 0 })).text);
+    }
+    expect(answers).toEqual(['for a', 'for b']);
+    expect([tenantA.calls.length, tenantB.calls.length]).toEqual([1, 1]);
+    expect([...middleware.policies().keys()]).toEqual([
+      'ai-sdk.openai.chat.gpt-4o',
+      'ai-sdk.openai.chat.gpt-4o.openai.chat.gpt-4o',
+    ]);
+    middleware.dispose();
+  });
+
   it("lists the chain's and the models' policies by name, without the registry", async () => {
     const a = scriptedModel('a', [{ answer: 'a' }]);
     const b = scriptedModel('b', [{ answer: 'b' }]);
@@ -88,15 +108,15 @@ describe('AI SDK adapter: policy as a function of the model, and policies()', ()
       await generateText({ model: wrapLanguageModel({ model: scripted.model, middleware }), prompt });
     const policies = middleware.policies();
     expect([...policies.keys()]).toEqual([
-      'ai-sdk.a',
-      'ai-sdk.a.mock.a',
-      'ai-sdk.a.mock.backup',
-      'ai-sdk.b',
-      'ai-sdk.b.mock.b',
-      'ai-sdk.b.mock.backup',
+      'ai-sdk.mock.a',
+      'ai-sdk.mock.a.mock.a',
+      'ai-sdk.mock.a.mock.backup',
+      'ai-sdk.mock.b',
+      'ai-sdk.mock.b.mock.b',
+      'ai-sdk.mock.b.mock.backup',
     ]);
-    expect(policies.get('ai-sdk.a.mock.a')?.name).toBe('ai-sdk.a.mock.a');
-    expect(policies.get('ai-sdk.a.mock.a')).not.toBe(policies.get('ai-sdk.b.mock.b'));
+    expect(policies.get('ai-sdk.mock.a.mock.a')?.name).toBe('ai-sdk.mock.a.mock.a');
+    expect(policies.get('ai-sdk.mock.a.mock.a')).not.toBe(policies.get('ai-sdk.mock.b.mock.b'));
     middleware.dispose();
     expect(middleware.policies().size).toBe(0);
   });

@@ -2,8 +2,8 @@ import type { LanguageModelV4, LanguageModelV4Middleware } from '@ai-sdk/provide
 import { type LanguageModel, wrapLanguageModel } from 'ai';
 import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
 import type { ATTR_GEN_AI_USAGE_INPUT_TOKENS, METRIC_INNER_RETRIES } from '../../semconv.js';
-import { mergedPolicies } from '../shared/model-chain.js';
-import { defaultPolicyName, resolveModel } from './models.js';
+import { type ModelKey, mergedPolicies, modelKeyId } from '../shared/model-chain.js';
+import { defaultPolicyName, keyOfModel, resolveModel } from './models.js';
 import { type AiSdkResilienceOptions, resolveAiSdkOptions } from './options.js';
 import { ResilientModelCalls } from './resilient-model-calls.js';
 
@@ -38,7 +38,9 @@ export type ResilientLanguageModel = LanguageModelV4 & PolicyAccess;
  * `APICallError`s, so the SDK's `maxRetries` never retries them anyway; `streamText`'s `streamRetries` would.) When
  * the middleware sees the SDK retrying around it, it counts {@link METRIC_INNER_RETRIES} and warns once via `diag`.
  *
- * A middleware serves the model(s) it wraps, one policy chain per model object; with an explicit `name`, one model.
+ * A middleware serves the model(s) it wraps, one policy chain (and breaker) per provider + model id, however many
+ * model objects the app wraps with it (a fresh one per request keeps the same chain); each call is made with the
+ * model object of that call. With an explicit `name`, one model.
  *
  * @example
  * const model = wrapLanguageModel({
@@ -62,40 +64,41 @@ function createMiddleware(
 ): ResilienceMiddleware {
   const checked = resolveAiSdkOptions(factory, options);
   const fallbacks = checked.fallbacks.map(resolveModel);
-  let calls = new WeakMap<LanguageModelV4, ResilientModelCalls>();
-  const created: ResilientModelCalls[] = [];
-  let pinned: LanguageModelV4 | undefined;
+  // By provider + model id, not by model object: an app may wrap a fresh model object per request.
+  const calls = new Map<string, ResilientModelCalls>();
+  let pinned: ModelKey | undefined;
 
   const callsOf = (model: LanguageModelV4): ResilientModelCalls => {
-    const existing = calls.get(model);
+    const key = keyOfModel(model);
+    const id = modelKeyId(key);
+    const existing = calls.get(id);
     if (existing !== undefined) return existing;
     if (checked.name !== undefined && pinned !== undefined) {
       throw new TypeError(
-        `resilienceMiddleware({ name: "${checked.name}" }) already protects ${pinned.provider}/${pinned.modelId}; ` +
-          `give each model its own middleware, or leave name unset (each model then gets ai-sdk.<modelId>)`,
+        `resilienceMiddleware({ name: "${checked.name}" }) already protects ${pinned.provider}/${pinned.model}; ` +
+          `give each model its own middleware, or leave name unset (each model then gets ai-sdk.<provider>.<modelId>)`,
       );
     }
     const modelCalls = new ResilientModelCalls(
-      checked.name ?? defaultPolicyName(model),
+      checked.name ?? defaultPolicyName(key),
       model,
       fallbacks,
       checked.chain,
     );
-    pinned = model;
-    calls.set(model, modelCalls);
-    created.push(modelCalls);
+    pinned = key;
+    calls.set(id, modelCalls);
     return modelCalls;
   };
   if (primary !== undefined) callsOf(primary);
 
   return {
     specificationVersion: 'v4',
-    wrapGenerate: ({ model, params }) => callsOf(model).generate(params),
-    wrapStream: ({ model, params }) => callsOf(model).stream(params),
-    policies: () => mergedPolicies(created),
+    wrapGenerate: ({ model, params }) => callsOf(model).generate(model, params),
+    wrapStream: ({ model, params }) => callsOf(model).stream(model, params),
+    policies: () => mergedPolicies(calls.values()),
     dispose() {
-      for (const modelCalls of created.splice(0)) modelCalls.dispose();
-      calls = new WeakMap();
+      for (const modelCalls of calls.values()) modelCalls.dispose();
+      calls.clear();
       pinned = undefined;
     },
   };

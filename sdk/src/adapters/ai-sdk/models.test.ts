@@ -32,11 +32,17 @@ describe('resolving AI SDK models', () => {
     model.dispose();
   });
 
-  it('names the default policy after the model id, within the policy name rules', () => {
-    const named = (modelId: string) => defaultPolicyName(scriptedModel(modelId, []).model);
-    expect(named('gpt-4o-mini')).toBe('ai-sdk.gpt-4o-mini');
-    expect(named('models/gemini 2.5 pro')).toBe('ai-sdk.models_gemini_2.5_pro');
-    expect(named('x'.repeat(100))).toHaveLength(40);
-    expect(named('')).toBe('ai-sdk._');
+  it('names the default policy after the provider and model id, within the policy name rules', () => {
+    const named = (model: string, provider = 'openai.chat') => defaultPolicyName({ provider, model });
+    expect(named('gpt-4o-mini')).toBe('ai-sdk.openai.chat.gpt-4o-mini');
+    expect(named('models/gemini 2.5 pro', 'google')).toBe('ai-sdk.google.models_gemini_2.5_pro');
+    expect(named('', '')).toBe('ai-sdk._._');
+    // Cut to 40 characters, two long ids of one provider keep distinct names.
+    const [sonnet, haiku] = ['claude-3-5-sonnet-20241022-v2:0', 'claude-3-5-haiku-20241022-v1:0'].map(id =>
+      named(`anthropic.${id}`, 'amazon-bedrock'),
+    );
+    expect(sonnet).toMatch(/^ai-sdk\.amazon-bedrock\.anthropic\.c\.[0-9a-f]{6}$/);
+    expect(sonnet).toHaveLength(40);
+    expect(haiku).not.toBe(sonnet);
   });
 });

@@ -1,6 +1,6 @@
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { gateway, type LanguageModel, wrapLanguageModel } from 'ai';
-import type { ModelKey } from '../shared/model-chain.js';
+import { type ModelKey, modelPolicyName } from '../shared/model-chain.js';
 
 /**
  * A model as a `LanguageModelV4`, the way the AI SDK resolves one: a model id through the global default provider
@@ -18,8 +18,8 @@ export const keyOfModel = (model: LanguageModelV4): ModelKey => ({
   model: model.modelId,
 });
 
-/** `ai-sdk.<modelId>`, within the policy name rules (`[A-Za-z0-9_.:-]`, at most 40 characters). */
-export function defaultPolicyName(model: LanguageModelV4): string {
-  const id = model.modelId.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 33);
-  return `ai-sdk.${id === '' ? '_' : id}`;
-}
+/**
+ * `ai-sdk.<provider>.<modelId>`, within the policy name rules (`[A-Za-z0-9_.:-]`, at most 40 characters, leaving
+ * room for the model policies' names; a longer one is cut and ends in a hash of the provider and model id).
+ */
+export const defaultPolicyName = (key: ModelKey): string => modelPolicyName('ai-sdk', key, 40);

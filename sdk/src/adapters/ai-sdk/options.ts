@@ -10,8 +10,9 @@ import type { ModelChainOptions } from '../shared/model-chain.js';
 export interface AiSdkResilienceOptions {
   /**
    * Name of the call's policy: the INTERNAL span under the AI SDK's `chat {model}` span and the
-   * {@link ATTR_RESILIENCE_POLICY} of its metrics; each model's own policy is `<name>.<provider>.<modelId>`. Pins the middleware to one model.
-   * @default `ai-sdk.<modelId>` of the wrapped model
+   * {@link ATTR_RESILIENCE_POLICY} of its metrics; each model's own policy is `<name>.<provider>.<modelId>`. Pins the
+   * middleware to one model.
+   * @default `ai-sdk.<provider>.<modelId>` of the wrapped model
    */
   readonly name?: string;
   /**

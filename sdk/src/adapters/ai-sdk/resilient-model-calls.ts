@@ -8,12 +8,13 @@ import type {
 import type { StreamCallOptions } from '../../core/stream-options.js';
 import type { ResiliencePolicy } from '../../pipeline/create-policy.js';
 import { InnerRetryReporter } from '../shared/inner-retries.js';
-import { ModelChain, type ModelChainOptions } from '../shared/model-chain.js';
+import { ModelChain, type ModelChainOptions, type ModelKey } from '../shared/model-chain.js';
 import {
   continuationParams,
-  continuingModel,
+  isToolPart,
   type PartContinuation,
   spliceContinuation,
+  ToolCallNotContinuedError,
 } from './continuation.js';
 import { keyOfModel } from './models.js';
 import { RetryWatch } from './retry-watch.js';
@@ -26,24 +27,33 @@ type StreamMetadata = Omit<LanguageModelV4StreamResult, 'stream'>;
 const errorPart = (error: unknown): LanguageModelV4StreamPart => ({ type: 'error', error });
 
 /**
- * The resilient calls of one wrapped model: its {@link ModelChain} (the model, then the fallbacks, each behind its
- * own policy and breaker) and the watch for the AI SDK retrying around it. Each attempt calls the model's
- * `doGenerate`/`doStream` itself with the attempt's own `abortSignal` (the middleware's `doGenerate` thunk is
- * bound to the SDK's signal, so a timed-out attempt could not be cancelled through it).
+ * The resilient calls of one wrapped model (one provider + model id): its {@link ModelChain} (the model, then the
+ * fallbacks, each behind its own policy and breaker, by index: 0 is the primary) and the watch for the AI SDK
+ * retrying around it. Each call names the primary model object it wraps (an app may wrap a fresh one per request,
+ * with its own settings); each attempt calls `doGenerate`/`doStream` itself with the attempt's own `abortSignal`
+ * (the middleware's `doGenerate` thunk is bound to the SDK's signal, so a timed-out attempt could not be cancelled
+ * through it).
  */
 export class ResilientModelCalls {
-  private readonly chain: ModelChain<LanguageModelV4>;
-  private readonly models: readonly LanguageModelV4[];
+  private readonly chain: ModelChain<number>;
+  private readonly fallbacks: readonly LanguageModelV4[];
   private readonly watch: RetryWatch;
 
+  /** @param primary A model object of the primary model: its provider and model id key the chain's first policy. */
   constructor(
     name: string,
     primary: LanguageModelV4,
     fallbacks: readonly LanguageModelV4[],
     options: ModelChainOptions,
   ) {
-    this.models = [primary, ...fallbacks];
-    this.chain = new ModelChain(name, this.models, keyOfModel, options);
+    const keys = [primary, ...fallbacks].map(keyOfModel);
+    this.fallbacks = fallbacks;
+    this.chain = new ModelChain(
+      name,
+      keys.map((_, index) => index),
+      index => keys[index] as ModelKey,
+      options,
+    );
     this.watch = new RetryWatch(new InnerRetryReporter(name, 'ai_sdk'));
   }
 
@@ -52,12 +62,17 @@ export class ResilientModelCalls {
     return this.chain.policies();
   }
 
-  /** `doGenerate` through the chain; the result's usage is counted as served tokens. */
-  async generate(params: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+  /** `doGenerate` of `primary` (then of the fallbacks) through the chain; the usage is counted as served tokens. */
+  async generate(
+    primary: LanguageModelV4,
+    params: LanguageModelV4CallOptions,
+  ): Promise<LanguageModelV4GenerateResult> {
     this.watch.check(params);
+    const models = [primary, ...this.fallbacks];
     try {
       return await this.chain.execute(
-        (model, { signal }) => model.doGenerate({ ...params, abortSignal: signal }),
+        (index, { signal }) =>
+          (models[index] as LanguageModelV4).doGenerate({ ...params, abortSignal: signal }),
         { ...signalOf(params), usageOf: usageOfResult },
       );
     } catch (error) {
@@ -73,23 +88,37 @@ export class ResilientModelCalls {
    * stream with an `error` part carrying the `StreamBrokenError` (or, with `afterCommit: 'fallback-continue'`,
    * the next model continues the partial text). Cancelling the stream closes the provider request.
    */
-  async stream(params: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
+  async stream(
+    primary: LanguageModelV4,
+    params: LanguageModelV4CallOptions,
+  ): Promise<LanguageModelV4StreamResult> {
     this.watch.check(params);
+    const models = [primary, ...this.fallbacks];
     let metadata: StreamMetadata = {};
-    let serving = this.models[0]!;
-    // Used only when the serving model's policy says afterCommit: 'fallback-continue'.
+    let serving = 0;
+    // Whether the serving attempt's stream sent a tool call part (every part it read reached the consumer).
+    let toolCalling = false;
+    const sawPart = (part: LanguageModelV4StreamPart): void => {
+      if (isToolPart(part)) toolCalling = true;
+    };
+    // Used only when the serving model's policy says afterCommit: 'fallback-continue': the next model of the chain
+    // (the same one when the broken one was the last) continues the text; a tool call is never continued.
     const readers: StreamCallOptions<LanguageModelV4StreamPart> = {
       ...PART_READERS,
-      continueWith: continuation => this.continueStream(params, serving, continuation),
+      continueWith: continuation => {
+        if (toolCalling) throw new ToolCallNotContinuedError();
+        return this.continueStream(params, models, Math.min(serving + 1, models.length - 1), continuation);
+      },
     };
     let parts: AsyncIterable<LanguageModelV4StreamPart>;
     try {
       parts = await this.chain.executeStream(
-        async (model, { signal }) => {
-          const { stream, ...rest } = await openStream(model, params, signal);
+        async (index, { signal }) => {
+          const { stream, ...rest } = await openStream(models[index] as LanguageModelV4, params, signal);
           metadata = rest;
-          serving = model;
-          return iterate(stream);
+          serving = index;
+          toolCalling = false;
+          return iterate(stream, sawPart);
         },
         { ...signalOf(params), stream: readers },
       );
@@ -106,16 +135,17 @@ export class ResilientModelCalls {
     };
   }
 
-  /** `afterCommit: 'fallback-continue'`: the next model continues the text `serving` had sent before it broke. */
+  /** `afterCommit: 'fallback-continue'`: `models[index]` continues the text the broken stream had sent. */
   private continueStream(
     params: LanguageModelV4CallOptions,
-    serving: LanguageModelV4,
+    models: readonly LanguageModelV4[],
+    index: number,
     { partial, signal }: PartContinuation,
   ): Promise<AsyncIterable<LanguageModelV4StreamPart>> {
-    const model = continuingModel(this.models, serving);
+    const model = models[index] as LanguageModelV4;
     const continued = continuationParams(params, partial);
     const { provider, model: id } = keyOfModel(model);
-    return this.chain.policyOf(model).executeStream(
+    return this.chain.policyOf(index).executeStream(
       async ({ signal: attemptSignal }) => {
         const { stream } = await openStream(model, continued, attemptSignal);
         return spliceContinuation(iterate(stream), partial);
@@ -124,7 +154,11 @@ export class ResilientModelCalls {
       {
         signal,
         genAi: { provider, model: id },
-        stream: { isContent: PART_READERS.isContent, errorOf: PART_READERS.errorOf },
+        stream: {
+          isContent: PART_READERS.isContent,
+          isFinal: PART_READERS.isFinal,
+          errorOf: PART_READERS.errorOf,
+        },
       },
     );
   }

@@ -5,6 +5,7 @@ import {
   EmptyErrorPartError,
   errorOfPart,
   isContentPart,
+  isFinalPart,
   usageOfPart,
   usageOfResult,
 } from './stream-parts.js';
@@ -25,6 +26,17 @@ describe('AI SDK stream parts', () => {
     [{ type: 'error', error: new Error('x') }, false],
   ])('content: %j is %s', (part, content) => {
     expect(isContentPart(part)).toBe(content);
+  });
+
+  it('takes the finish part, and no other, as the end of a complete answer', () => {
+    const finish: LanguageModelV4StreamPart = {
+      type: 'finish',
+      usage: usage(1, 0),
+      finishReason: { unified: 'length', raw: 'max_output_tokens' },
+    };
+    expect(isFinalPart(finish)).toBe(true);
+    expect(isFinalPart({ type: 'response-metadata', id: 'r' })).toBe(false);
+    expect(isFinalPart({ type: 'text-end', id: 't' })).toBe(false);
   });
 
   it('reads the error of an error part; an empty one still counts as a failure', () => {

@@ -36,6 +36,15 @@ export function isContentPart(part: LanguageModelV4StreamPart): boolean {
 }
 
 /**
+ * Whether a part ends a complete answer: the `finish` part (with its finish reason and usage). A stream that
+ * completes after it without a content part (an empty reply, a reasoning model whose output budget went to hidden
+ * reasoning, finish `length`) is that answer, served as `doGenerate` returns it: not a failure, never retried.
+ */
+export function isFinalPart(part: LanguageModelV4StreamPart): boolean {
+  return part.type === 'finish';
+}
+
+/**
  * The error an `error` part carries: the provider's error frame inside an HTTP 200 stream (an OpenAI `error` or
  * `response.failed` event, an Anthropic `overloaded_error` event), which the classifier reads like the HTTP error
  * it stands for (status, type, code, `isRetryable`).
@@ -64,6 +73,7 @@ export function usageOfResult(result: unknown): TokenUsage | undefined {
 /** How the resilient stream reads AI SDK stream parts. */
 export const PART_READERS: StreamCallOptions<LanguageModelV4StreamPart> = {
   isContent: isContentPart,
+  isFinal: isFinalPart,
   errorOf: errorOfPart,
   usageOf: usageOfPart,
 };

@@ -55,7 +55,7 @@ describe('AI SDK adapter with @ai-sdk/otel: honest spans', () => {
     expect(chats).toHaveLength(2); // two steps, two model calls: the retry inside the first is ours, not a third
     const chatIds = new Set(chats.map(span => span.spanContext().spanId));
     const ours = spans.filter(isOurs);
-    const callSpans = ours.filter(span => span.name === 'ai-sdk.primary');
+    const callSpans = ours.filter(span => span.name === 'ai-sdk.mock.primary');
     expect(callSpans).toHaveLength(2);
     for (const span of callSpans) expect(chatIds.has(span.parentSpanContext?.spanId ?? '')).toBe(true);
     for (const span of ours) expect(genAiKeys(span)).toEqual([]);
@@ -84,9 +84,13 @@ describe('AI SDK adapter with @ai-sdk/otel: honest spans', () => {
       .filter(isOurs)
       .map(span => span.name)
       .sort();
-    expect(ours).toEqual(['ai-sdk.primary', 'ai-sdk.primary.mock.backup', 'ai-sdk.primary.mock.primary']);
+    expect(ours).toEqual([
+      'ai-sdk.mock.primary',
+      'ai-sdk.mock.primary.mock.backup',
+      'ai-sdk.mock.primary.mock.primary',
+    ]);
     const chat = spans.find(span => span.name === 'chat primary')!;
-    const call = spans.find(span => span.name === 'ai-sdk.primary')!;
+    const call = spans.find(span => span.name === 'ai-sdk.mock.primary')!;
     expect(call.parentSpanContext?.spanId).toBe(chat.spanContext().spanId);
     model.dispose();
   });

@@ -1,13 +1,19 @@
 /**
  * Reads a `ReadableStream` as an `AsyncIterable` whose `return()` cancels the stream: when the resilient stream
  * stops reading (a stall, a fallback, the consumer's cancel), the provider's response body is cancelled too.
+ * `onChunk` sees each chunk as it is read.
  */
-export function iterate<T>(stream: ReadableStream<T>): AsyncIterable<T> {
+export function iterate<T>(stream: ReadableStream<T>, onChunk?: (chunk: T) => void): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const reader = stream.getReader();
+      const read = () => reader.read() as Promise<IteratorResult<T>>;
+      const seen = (result: IteratorResult<T>): IteratorResult<T> => {
+        if (result.done !== true) onChunk?.(result.value);
+        return result;
+      };
       return {
-        next: () => reader.read() as Promise<IteratorResult<T>>,
+        next: onChunk === undefined ? read : () => read().then(seen),
         async return(): Promise<IteratorResult<T>> {
           await reader.cancel().catch(() => {});
           return { done: true, value: undefined };

@@ -5,7 +5,8 @@
 import { AIMessageChunk } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import { createAgent } from 'langchain';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { StreamBrokenError } from '../../errors/call-errors.js';
 import { METRIC_INNER_RETRIES } from '../../semconv.js';
 import { FakeLlmProvider, faults } from '../../test-support/llm-provider.js';
@@ -116,6 +117,54 @@ describe('withResilience(ChatOpenAI) against the fault-injecting provider', () =
     expect((error as StreamBrokenError).classified.category).toBe('network');
     expect(ANSWER.startsWith(text) && text.length > 0 && text.length < ANSWER.length).toBe(true);
     expect(provider.requests).toHaveLength(1);
+  });
+
+  // Defect: a ChatOpenAI stream of an empty answer (role chunk, finish chunk, usage chunk) has no content chunk,
+  // so it failed as EmptyStreamError: 3 requests, then RetriesExhaustedError, where invoke returns the reply.
+  it('streams an empty answer as invoke returns it: no retries, no error', async () => {
+    provider.setDefault({ kind: 'answer', text: '' });
+    const model = resilient(chatOpenAI('gpt-test'), {
+      policy: { retry: { maxRetries: 2, initialDelayMs: 1, jitter: 'none' } },
+    });
+    expect((await model.invoke('refund?')).text).toBe('');
+    provider.clear();
+    expect(await read(await model.stream('refund?'))).toEqual({ text: '', error: undefined });
+    expect(provider.requests).toHaveLength(1);
+  });
+
+  // Defect: the resilient model inherited BaseChatModel.withStructuredOutput, which binds the schema as a tool
+  // (ChatOpenAI's own json_schema response format was lost) and whose parser takes only an AIMessageChunk, while
+  // invoke hands back the inner model's AIMessage: it always threw "Input is not an AIMessageChunk".
+  it('gives withStructuredOutput the answer the wrapped ChatOpenAI gives on its own', async () => {
+    provider.setDefault({ kind: 'answer', text: '{"answer":"five days"}' });
+    const schema = z.object({ answer: z.string() });
+    expect(await chatOpenAI('gpt-test').withStructuredOutput(schema).invoke('refund?')).toEqual({
+      answer: 'five days',
+    });
+    const primary = chatOpenAI('gpt-test');
+    const own = vi.spyOn(primary, 'withStructuredOutput');
+    const model = resilient(primary);
+    expect(await model.withStructuredOutput(schema).invoke('refund?')).toEqual({ answer: 'five days' });
+    const raw = await model.withStructuredOutput(schema, { includeRaw: true }).invoke('refund?');
+    expect(raw.parsed).toEqual({ answer: 'five days' });
+    expect(raw.raw.text).toBe('{"answer":"five days"}');
+    // ChatOpenAI's own method (its json_schema response format), with the caller's settings.
+    expect(own.mock.calls.map(([, config]) => config)).toEqual([undefined, { includeRaw: true }]);
+  });
+
+  it('serves withStructuredOutput from the fallback model when the primary is down', async () => {
+    provider.setDefault(request =>
+      request.model === 'gpt-primary'
+        ? faults.unavailable()
+        : { kind: 'answer', text: '{"answer":"from the backup"}' },
+    );
+    const model = resilient(chatOpenAI('gpt-primary'), {
+      fallbacks: [chatOpenAI('gpt-backup')],
+      policy: { retry: { maxRetries: 0 } },
+    });
+    const schema = z.object({ answer: z.string() });
+    expect(await model.withStructuredOutput(schema).invoke('refund?')).toEqual({ answer: 'from the backup' });
+    expect(provider.requests.map(r => r.model)).toEqual(['gpt-primary', 'gpt-backup']);
   });
 
   it("closes the provider request within 50 ms of the consumer's break", async () => {

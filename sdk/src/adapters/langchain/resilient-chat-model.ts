@@ -1,5 +1,8 @@
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
-import type { BaseLanguageModelInput } from '@langchain/core/language_models/base';
+import type {
+  BaseLanguageModelInput,
+  StructuredOutputMethodOptions,
+} from '@langchain/core/language_models/base';
 import {
   BaseChatModel,
   type BaseChatModelCallOptions,
@@ -17,8 +20,9 @@ import { ModelChain, type ModelChainOptions, type ModelKey } from '../shared/mod
 import { attemptOptions } from './attempt-options.js';
 import { closingOnCancel } from './closing-stream.js';
 import { continueStream } from './continuation.js';
-import { isContentChunk, usageOfMessage } from './message-chunks.js';
+import { isContentChunk, isFinalChunk, usageOfMessage } from './message-chunks.js';
 import { innerMaxRetriesOf, modelKeyOf } from './model-identity.js';
+import { type OutputSchema, resilientStructuredOutput, structuredOutputOf } from './structured-output.js';
 
 /** What an attempt calls: a model of the chain, with the call's tools bound. */
 type CallableModel = Runnable<BaseLanguageModelInput, AIMessageChunk>;
@@ -127,6 +131,32 @@ export class ResilientChatModel extends BaseChatModel<BaseChatModelCallOptions, 
     return new ResilientChatModel({ ...this.view, callables });
   }
 
+  override withStructuredOutput<RunOutput extends Record<string, unknown> = Record<string, unknown>>(
+    outputSchema: OutputSchema<RunOutput>,
+    config?: StructuredOutputMethodOptions<false>,
+  ): Runnable<BaseLanguageModelInput, RunOutput>;
+  override withStructuredOutput<RunOutput extends Record<string, unknown> = Record<string, unknown>>(
+    outputSchema: OutputSchema<RunOutput>,
+    config?: StructuredOutputMethodOptions<true>,
+  ): Runnable<BaseLanguageModelInput, { raw: BaseMessage; parsed: RunOutput }>;
+  /**
+   * Structured output with each model's own method (ChatOpenAI's `json_schema` response format, a forced tool
+   * call for others), through the chain like `invoke`: the primary's structured call, then each fallback's. An
+   * answer the schema rejects fails its attempt: it is retried, then sent to the next model.
+   */
+  override withStructuredOutput<RunOutput extends Record<string, unknown> = Record<string, unknown>>(
+    outputSchema: OutputSchema<RunOutput>,
+    config?: StructuredOutputMethodOptions<boolean>,
+  ):
+    | Runnable<BaseLanguageModelInput, RunOutput>
+    | Runnable<BaseLanguageModelInput, { raw: BaseMessage; parsed: RunOutput }> {
+    const structuredOutputs = this.view.models.map(model => structuredOutputOf(model, outputSchema, config));
+    return resilientStructuredOutput(this.view.chain.chain, structuredOutputs) as Runnable<
+      BaseLanguageModelInput,
+      RunOutput
+    >;
+  }
+
   /**
    * Streams like any chat model; the consumer's `break` (or `cancel()`) also aborts the call, closing the provider
    * request at once rather than at its next chunk.
@@ -170,6 +200,7 @@ export class ResilientChatModel extends BaseChatModel<BaseChatModelCallOptions, 
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         stream: {
           isContent: isContentChunk,
+          isFinal: isFinalChunk,
           usageOf: usageOfMessage,
           continueWith: continuation => {
             const { callables } = this.view;

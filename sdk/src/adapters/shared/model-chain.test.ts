@@ -1,28 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PolicyRegistry } from '../../core/registry.js';
-import { CallCancelledError } from '../../errors/call-errors.js';
+import { CallCancelledError, ResilienceError, RetriesExhaustedError } from '../../errors/call-errors.js';
 import { createPolicy } from '../../pipeline/create-policy.js';
 import { createCircuitBreaker } from '../../policies/create-circuit-breaker.js';
-import { ATTR_RESILIENCE_FALLBACK_KIND, METRIC_FALLBACKS } from '../../semconv.js';
+import { ATTR_RESILIENCE_FALLBACK_KIND, METRIC_ERRORS, METRIC_FALLBACKS } from '../../semconv.js';
 import { hangUntilAborted, httpError } from '../../test-support/errors.js';
 import { TestTelemetry } from '../../test-support/otel.js';
-import { ModelChain, type ModelChainOptions, type ModelKey } from './model-chain.js';
-
-interface Model {
-  readonly provider: string;
-  readonly id: string;
-  fail?: unknown;
-}
-
-const keyOf = (m: Model): ModelKey => ({ provider: m.provider, model: m.id });
-const chainOf = (models: Model[], policy: ModelChainOptions['policy'] = {}, name = 'chat') =>
-  new ModelChain(name, models, keyOf, { registry: null, policy });
-/** A chain `chat` of models a/x and b/y. */
-const AB: readonly Model[] = [
-  { provider: 'a', id: 'x' },
-  { provider: 'b', id: 'y' },
-];
-const abChain = (options: ModelChainOptions) => new ModelChain('chat', AB, keyOf, options);
+import { ModelChain, type ModelKey } from './model-chain.js';
+import { abChain, chainOf, keyOf, type Model } from './test-support/chain-models.js';
 
 describe('ModelChain', () => {
   let otel: TestTelemetry;
@@ -90,27 +75,41 @@ describe('ModelChain', () => {
     chain.dispose();
   });
 
-  it('streams from the backup when the primary fails before its first chunk', async () => {
-    const chain = chainOf([
-      { provider: 'a', id: 'x' },
-      { provider: 'b', id: 'y' },
-    ]);
-    const stream = await chain.executeStream(async function* (model) {
-      if (model.provider === 'a') throw httpError(529);
-      yield 'hello from y';
-    });
-    const chunks: string[] = [];
-    for await (const chunk of stream) chunks.push(chunk);
-    expect(chunks).toEqual(['hello from y']);
+  it('names each model policy after the chain, provider and model, within the name rules', () => {
+    const long: Model = { provider: 'my provider/with spaces', id: 'a'.repeat(80) };
+    const chain = chainOf([long, { provider: 'openai', id: 'gpt-4o' }]);
+    expect(chain.policyOf(long).name).toMatch(/^chat\.my_provider_with_spaces\.a+\.[0-9a-f]{6}$/);
+    expect(chain.policyOf(long).name).toHaveLength(64);
+    expect(chain.policyOf({ provider: 'openai', id: 'gpt-4o' }).name).toBe('chat.openai.gpt-4o');
     chain.dispose();
   });
 
-  it('names each model policy after the chain, provider and model, within the name rules', () => {
-    const long: Model = { provider: 'my provider/with spaces', id: 'a'.repeat(80) };
-    const chain = chainOf([long]);
-    expect(chain.policyOf(long).name).toMatch(/^chat\.my_provider_with_spa\.a+$/);
-    expect(chain.policyOf(long).name.length).toBeLessThanOrEqual(64);
+  // Defect: the model policy name squeezed the model id into what the chain name left (8 characters for a
+  // 40-character chain name), so two Bedrock-style ids of one provider collided: the chain threw RangeError
+  // "already registered" (with registry: null both models reported under one resilience.policy).
+  it('gives each model of a chain its own policy, even with long model ids of one provider', async () => {
+    const name = 'ai-sdk.bedrock.anthropic.claude-3-5-sonne';
+    const sonnet: Model = {
+      provider: 'bedrock',
+      id: 'anthropic.claude-3-5-sonnet-20241022-v2:0',
+      fail: httpError(503),
+    };
+    const haiku: Model = { provider: 'bedrock', id: 'anthropic.claude-3-5-haiku-20241022-v1:0' };
+    const chain = new ModelChain(name, [sonnet, haiku], keyOf, {
+      registry: new PolicyRegistry(),
+      policy: {},
+    });
+    const names = [chain.policyOf(sonnet).name, chain.policyOf(haiku).name];
+    expect(new Set(names).size).toBe(2);
+    for (const policyName of names) expect(policyName.length).toBeLessThanOrEqual(64);
+    // Stable: the same model gets the same name in another chain of the same name.
+    const again = new ModelChain(name, [haiku], keyOf, { registry: null });
+    expect(again.policyOf(haiku).name).toBe(names[1]);
+    expect(
+      await chain.execute(model => (model.fail === undefined ? model.id : Promise.reject(model.fail))),
+    ).toBe(haiku.id);
     chain.dispose();
+    again.dispose();
   });
 
   describe('with policy as a function of the model', () => {
@@ -188,6 +187,59 @@ describe('ModelChain', () => {
     taken.dispose();
     build().dispose();
     expect(registry.list('policy')).toEqual([]);
+  });
+
+  describe("the chain's final error", () => {
+    const RETRY_TWICE = { retry: { maxRetries: 2, initialDelayMs: 1, jitter: 'none' as const } };
+
+    // Defect: the chain's outer policy classified the model policy's final ResilienceError again and wrapped it in
+    // a RetriesExhaustedError of its own (policy = the chain, attempts 1, reason max_attempts), whatever the model
+    // policy did: 3 requests were reported as "gave up after 1 attempt(s)".
+    it("is the model policy's own error: its attempts", async () => {
+      let calls = 0;
+      const chain = chainOf([{ provider: 'a', id: 'x' }], RETRY_TWICE);
+      const error = await chain
+        .execute(() => {
+          calls++;
+          return Promise.reject(httpError(503));
+        })
+        .catch(e => e);
+      expect(calls).toBe(3);
+      expect(error).toBeInstanceOf(RetriesExhaustedError);
+      expect(error).toMatchObject({ policy: 'chat.a.x', attempts: 3, reason: 'max_attempts' });
+      chain.dispose();
+    });
+
+    // The same defect: a 429 whose Retry-After (1 h) is past maxRetryAfterMs is given up at once by the model
+    // policy (reason retry_after_too_long); the caller got the chain's RetriesExhaustedError with max_attempts.
+    it("is the model policy's own error: its reason", async () => {
+      const chain = chainOf([{ provider: 'a', id: 'x' }], RETRY_TWICE);
+      const error = await chain
+        .execute(() => Promise.reject(httpError(429, { 'retry-after': '3600' })))
+        .catch(e => e);
+      expect(error).toMatchObject({ policy: 'chat.a.x', attempts: 1, reason: 'retry_after_too_long' });
+      chain.dispose();
+    });
+
+    it("is the last model's own error when every model failed, streamed or not", async () => {
+      const chain = abChain({ registry: null, policy: {} });
+      const fail = (model: Model) => Promise.reject(httpError(model.provider === 'a' ? 503 : 500));
+      const thrown = await chain.execute(fail).catch(e => e);
+      expect(ResilienceError.isInstance(thrown)).toBe(true);
+      expect(thrown).toMatchObject({ policy: 'chat.b.y', classified: { statusCode: 500 } });
+      const streamed = await chain.executeStream(fail).catch(e => e);
+      expect(streamed).toMatchObject({ policy: 'chat.b.y', classified: { statusCode: 500 } });
+      chain.dispose();
+    });
+
+    // Defect: the chain's outer policy recorded the model policy's final failure as an error of its own attempt:
+    // 3 failed requests counted 4 errors.
+    it('counts each provider failure once in resilience.errors', async () => {
+      const chain = chainOf([{ provider: 'a', id: 'x' }], RETRY_TWICE);
+      await chain.execute(() => Promise.reject(httpError(503))).catch(() => {});
+      expect(await otel.total(METRIC_ERRORS)).toBe(3);
+      chain.dispose();
+    });
   });
 
   it('lists its policies by name: the chain first, then each model (a shared one once)', () => {

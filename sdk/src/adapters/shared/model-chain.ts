@@ -5,12 +5,16 @@ import type { ExecuteStreamOptions } from '../../core/stream-options.js';
 import { createPolicy, ResiliencePolicy } from '../../pipeline/create-policy.js';
 import type { PolicyOptions } from '../../pipeline/options.js';
 import type { ErrorCategory, METRIC_FALLBACKS } from '../../semconv.js';
+import { ModelFailures, mappingErrors } from './model-failures.js';
 
 /** How an adapter names a model: its provider and model id (the key of its breaker and policy). */
 export interface ModelKey {
   readonly provider: string;
   readonly model: string;
 }
+
+/** One string per provider + model id (a map key). */
+export const modelKeyId = (key: ModelKey): string => `${key.provider}\u0000${key.model}`;
 
 /** Options of one model's own policy: the chain sets `fallback` (the next models) and `registry` (its own). */
 export type ModelPolicyOptions = Omit<PolicyOptions<never>, 'fallback' | 'registry'>;
@@ -44,10 +48,36 @@ export function mergedPolicies(
 
 const NO_FALLBACK: ReadonlySet<ErrorCategory> = new Set(['cancelled', 'validation', 'programming']);
 
-/** `[A-Za-z0-9_.:-]` only, at most `max` characters (never empty). */
-function safe(part: string, max: number): string {
-  const cleaned = part.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, max);
+/** The longest policy name (the policy name rules). */
+const NAME_MAX = 64;
+const HASH_LENGTH = 6;
+
+/** `[A-Za-z0-9_.:-]` only (never empty). */
+function safe(part: string): string {
+  const cleaned = part.replace(/[^A-Za-z0-9_.:-]/g, '_');
   return cleaned === '' ? '_' : cleaned;
+}
+
+/** The 32-bit FNV-1a hash of `text` (its UTF-16 code units), xor-folded to 24 bits: 6 hex digits. */
+function shortHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash >>>= 0;
+  return ((hash >>> 24) ^ (hash & 0xffffff)).toString(16).padStart(HASH_LENGTH, '0');
+}
+
+/**
+ * `<prefix>.<provider>.<model>` within the policy name rules (`[A-Za-z0-9_.:-]`, at most `max` characters). A name
+ * that must be cut ends in `.` and a hash of the full provider and model id instead, so two long model ids of one
+ * provider (Bedrock's `anthropic.claude-3-5-sonnet-20241022-v2:0`...) keep distinct, stable names.
+ */
+export function modelPolicyName(prefix: string, key: ModelKey, max: number = NAME_MAX): string {
+  const full = `${prefix}.${safe(key.provider)}.${safe(key.model)}`;
+  if (full.length <= max) return full;
+  return `${full.slice(0, max - HASH_LENGTH - 1)}.${shortHash(modelKeyId(key))}`;
 }
 
 /**
@@ -101,7 +131,7 @@ export class ModelChain<M> {
    */
   policyOf(model: M): ResiliencePolicy<unknown> {
     const key = this.keyOf(model);
-    const id = `${key.provider}\u0000${key.model}`;
+    const id = modelKeyId(key);
     let policy = this.byKey.get(id);
     if (policy === undefined) {
       policy = this.modelPolicy(key);
@@ -120,9 +150,7 @@ export class ModelChain<M> {
     const { policy } = this.options;
     const chosen = typeof policy === 'function' ? policy(key) : policy;
     if (chosen instanceof ResiliencePolicy) return chosen;
-    const prefix = `${this.name}.`;
-    const name = `${prefix}${safe(key.provider, 20)}.${safe(key.model, Math.max(1, 63 - prefix.length - Math.min(key.provider.length, 20)))}`;
-    const created = createPolicy<unknown>(name.slice(0, 64), {
+    const created = createPolicy<unknown>(modelPolicyName(this.name, key), {
       ...(chosen ?? { retry: {} }),
       ...(this.options.registry === undefined ? {} : { registry: this.options.registry }),
     });
@@ -130,33 +158,65 @@ export class ModelChain<M> {
     return created;
   }
 
-  /** Runs `fn` on the primary model, then on each fallback model while the failure allows it. */
+  /**
+   * Runs `fn` on the primary model, then on each fallback model while the failure allows it. When none serves, the
+   * call rejects with the last model policy's own final error (its attempts, its reason).
+   */
   execute<T>(
     fn: (model: M, input: AttemptInput) => PromiseLike<T> | T,
     options: ExecuteOptions = {},
   ): Promise<T> {
+    const failures = new ModelFailures();
     const runModel = (index: number): Promise<unknown> => {
       const model = this.models[index] as M;
-      return this.policyOf(model).execute(input => fn(model, input), this.callOptions(model, options));
+      return this.policyOf(model)
+        .execute(input => fn(model, input), this.callOptions(model, options))
+        .catch(error => {
+          throw failures.keep(error);
+        });
     };
-    return this.outer.execute(() => runModel(0), this.chainOptions(options, runModel)) as Promise<T>;
+    return this.outer
+      .execute(() => runModel(0), this.chainOptions(options, runModel))
+      .catch(error => {
+        throw failures.original(error);
+      }) as Promise<T>;
   }
 
-  /** Streams from the primary model, falling back to the next model while no chunk has reached the consumer. */
-  executeStream<T>(
+  /**
+   * Streams from the primary model, falling back to the next model while no chunk has reached the consumer. The
+   * chain's call (its span, its outcome) ends with the stream; a failure, before the commit or after it, is the
+   * serving model policy's own error.
+   */
+  async executeStream<T>(
     fn: (model: M, input: AttemptInput) => AsyncIterable<T> | PromiseLike<AsyncIterable<T>>,
     options: ExecuteStreamOptions<T> = {},
   ): Promise<AsyncIterable<T>> {
-    const runModel = (index: number): Promise<unknown> => {
+    const failures = new ModelFailures();
+    const runModel = async (index: number): Promise<AsyncIterable<T>> => {
       const model = this.models[index] as M;
-      return this.policyOf(model).executeStream(input => fn(model, input), {
-        ...options,
-        ...this.callOptions(model, options),
-      });
+      try {
+        const stream = await this.policyOf(model).executeStream(input => fn(model, input), {
+          ...options,
+          ...this.callOptions(model, options),
+        });
+        // Returned as it is: the chain's policy sees another policy's stream (it records its own break and time
+        // to first chunk) and a break after the commit reaches the consumer as the model policy's own error.
+        return stream as AsyncIterable<T>;
+      } catch (error) {
+        throw failures.keep(error);
+      }
     };
-    return this.outer.execute(() => runModel(0), this.chainOptions(options, runModel)) as Promise<
-      AsyncIterable<T>
-    >;
+    // The model's stream committed already: the chain's own policy takes its every chunk as content (no
+    // errorOf, usageOf or continueWith either: the model's policy read them, counted them and continued).
+    try {
+      const stream = await this.outer.executeStream<T>(
+        () => runModel(0),
+        this.chainOptions(options, runModel),
+      );
+      return mappingErrors(stream, failures.original);
+    } catch (error) {
+      throw failures.original(error);
+    }
   }
 
   private callOptions(model: M, options: ExecuteOptions): ExecuteOptions {
