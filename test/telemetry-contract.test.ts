@@ -1,11 +1,18 @@
 /**
  * The telemetry contract, written out literally (issue 8 §4): every instrument's name, kind, unit and attribute
- * keys. Nothing here is imported from semconv.ts, so renaming or re-shaping anything the dashboards, alerts and
- * users depend on fails this test until the list below is changed too: a reviewed change.
+ * keys, and the closed values of the coordination attributes, which an alert matches. Nothing here is imported
+ * from semconv.ts, so renaming or re-shaping anything the dashboards, alerts and users depend on fails this test
+ * until the lists below are changed too: a reviewed change.
  */
 import { createNoopMeter, type Meter } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { METRICS } from '../sdk/src/semconv.js';
+import {
+  ATTR_RESILIENCE_COORDINATION_OPERATION,
+  ATTR_RESILIENCE_COORDINATION_STATE,
+  COORDINATION_OPERATIONS,
+  COORDINATION_STATES,
+  METRICS,
+} from '../sdk/src/semconv.js';
 import { createInstruments } from '../sdk/src/telemetry/instruments.js';
 
 type Kind = 'counter' | 'histogram' | 'gauge';
@@ -133,6 +140,40 @@ const CONTRACT: ReadonlyArray<
     '{token}',
     ['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.request.model'],
   ],
+  [
+    'resilience.coordination.errors',
+    'counter',
+    '{error}',
+    ['resilience.coordinator.name', 'resilience.coordination.operation'],
+  ],
+  [
+    'resilience.coordination.state',
+    'gauge',
+    '{state}',
+    ['resilience.coordinator.name', 'resilience.coordination.state'],
+  ],
+];
+
+/**
+ * Closed value sets of attributes that alert rules and dashboards match literally: ResilienceCoordinationDegraded
+ * selects `resilience_coordination_state="degraded"`, the overview's coordination panels map both states and
+ * list errors by operation (dashboards/RUNBOOK.md names the operations).
+ */
+const CLOSED_VALUES: ReadonlyArray<readonly [attribute: string, values: readonly string[]]> = [
+  ['resilience.coordination.state', ['connected', 'degraded']],
+  [
+    'resilience.coordination.operation',
+    [
+      'connect',
+      'subscribe',
+      'rate_limiter_acquire',
+      'circuit_breaker_read',
+      'circuit_breaker_publish',
+      'circuit_breaker_probe',
+      'retry_budget_sync',
+      'invalid_value',
+    ],
+  ],
 ];
 
 describe('the telemetry contract (literal snapshot)', () => {
@@ -163,5 +204,13 @@ describe('the telemetry contract (literal snapshot)', () => {
     };
     createInstruments(meter);
     expect(created).toEqual(CONTRACT.map(([name, kind, unit]) => [name, kind, unit]));
+  });
+
+  it('semconv.ts declares exactly these closed values for the coordination attributes', () => {
+    const declared = [
+      [ATTR_RESILIENCE_COORDINATION_STATE, [...COORDINATION_STATES]],
+      [ATTR_RESILIENCE_COORDINATION_OPERATION, [...COORDINATION_OPERATIONS]],
+    ];
+    expect(declared).toEqual(CLOSED_VALUES.map(([attribute, values]) => [attribute, [...values]]));
   });
 });

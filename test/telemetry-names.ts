@@ -19,6 +19,8 @@ import {
   ATTR_RESILIENCE_BATCH_ITEM_OUTCOME,
   ATTR_RESILIENCE_CIRCUIT_BREAKER_PREVIOUS_STATE,
   ATTR_RESILIENCE_CIRCUIT_BREAKER_STATE,
+  ATTR_RESILIENCE_COORDINATION_OPERATION,
+  ATTR_RESILIENCE_COORDINATION_STATE,
   ATTR_RESILIENCE_ERROR_CATEGORY,
   ATTR_RESILIENCE_ERROR_RETRYABLE,
   ATTR_RESILIENCE_ERROR_SEVERITY,
@@ -36,6 +38,8 @@ import {
   BATCH_DECISION_REASONS,
   BATCH_ITEM_OUTCOMES,
   CIRCUIT_STATES,
+  COORDINATION_OPERATIONS,
+  COORDINATION_STATES,
   ERROR_CATEGORIES,
   FALLBACK_KINDS,
   FRAMEWORKS,
@@ -57,8 +61,11 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Directory of the Prometheus rule files and their promtool tests. */
 export const RULES_DIR = join(REPO_ROOT, 'dashboards/prometheus/rules');
 
-/** Labels every scraped series has besides its attributes: promoted resource and scrape target. */
-export const INFRASTRUCTURE_LABELS = ['service_name', 'job', 'instance'] as const;
+/**
+ * Labels every scraped series has besides its attributes: the promoted resource attributes service.name and
+ * service.instance.id (the replica), and the scrape target.
+ */
+export const INFRASTRUCTURE_LABELS = ['service_name', 'service_instance_id', 'job', 'instance'] as const;
 
 /** Series names per contract metric: `_total` counters, plain gauges, histogram `_bucket`/`_sum`/`_count`. */
 export function contractSeriesNames(): Set<string> {
@@ -104,6 +111,8 @@ export function closedLabelValues(): Map<string, ReadonlySet<string>> {
     [ATTR_GEN_AI_TOKEN_TYPE, GEN_AI_TOKEN_TYPES],
     [ATTR_RESILIENCE_STREAM_COMMITTED, ['true', 'false']],
     [ATTR_RESILIENCE_FRAMEWORK, FRAMEWORKS],
+    [ATTR_RESILIENCE_COORDINATION_STATE, COORDINATION_STATES],
+    [ATTR_RESILIENCE_COORDINATION_OPERATION, COORDINATION_OPERATIONS],
   ];
   return new Map(sets.map(([key, values]) => [prometheusLabelName(key), new Set(values)]));
 }

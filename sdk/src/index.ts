@@ -136,6 +136,15 @@ export {
   type SlidingWindowBudgetOptions,
   type TokenBucketBudgetOptions,
 } from './load/retry-budget-options.js';
+export type { PermitDecision, RateLimitCoordinator, SharedPermitSource } from './load/shared-rate-limit.js';
+export type {
+  FleetRetryBudgetTotals,
+  RetryBudgetCoordinator,
+  RetryBudgetReport,
+  SharedRetryBudgetCounters,
+  SharedRetryBudgetSettings,
+} from './load/shared-retry-budget.js';
+export type { SharedRetryBudgetStatus } from './load/shared-retry-budget-view.js';
 export { RAMP_DEFAULTS, type RampOptions, type SlowStartRamp, type StepRamp } from './load/traffic-ramp.js';
 // Policies and the pipeline
 export { createPolicy, ResiliencePolicy } from './pipeline/create-policy.js';
@@ -143,6 +152,10 @@ export type { PolicyOptions } from './pipeline/options.js';
 export type { Jitter } from './policies/backoff.js';
 export type { BulkheadOptions } from './policies/bulkhead.js';
 export type { CircuitBreaker, CircuitTransition } from './policies/circuit-breaker.js';
+export {
+  NAMED_CIRCUIT_BREAKER_DEFAULTS,
+  type NamedCircuitBreakerOptions,
+} from './policies/circuit-breaker-named-options.js';
 export {
   type BreakerSpec,
   CIRCUIT_BREAKER_DEFAULTS,
@@ -167,6 +180,17 @@ export {
   type RetryLimit,
   type RetryOptions,
 } from './policies/retry-options.js';
+export type {
+  CircuitBreakerCoordinator,
+  FleetBase,
+  FleetCircuitCause,
+  FleetCircuitChange,
+  FleetCircuitEvents,
+  FleetCircuitState,
+  FleetProbeAnswer,
+  FleetProposalAnswer,
+  SharedCircuit,
+} from './policies/shared-breaker.js';
 export type {
   Admission,
   AttemptKind,

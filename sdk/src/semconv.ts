@@ -313,6 +313,38 @@ export const GEN_AI_AGENT_DURATION_BUCKETS_SECONDS = [
   0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2, 102.4, 204.8, 409.6,
 ] as const;
 
+// ---------------------------------------------------------------------------------------------------------------
+// Fleet coordination (agent-resilience/redis)
+
+/** Name of a fleet coordinator (`createRedisCoordinator({ name })`). Validated like policy names. */
+export const ATTR_RESILIENCE_COORDINATOR = 'resilience.coordinator.name';
+/** Whether a coordinator reaches its store. Values: {@link COORDINATION_STATES}. */
+export const ATTR_RESILIENCE_COORDINATION_STATE = 'resilience.coordination.state';
+/** What a coordinator was doing when its store failed it. Values: {@link COORDINATION_OPERATIONS}. */
+export const ATTR_RESILIENCE_COORDINATION_OPERATION = 'resilience.coordination.operation';
+
+/** `connected`: shared state is used; `degraded`: each replica runs on its local state until the store is back. */
+export const COORDINATION_STATES = ['connected', 'degraded'] as const;
+export type CoordinationState = (typeof COORDINATION_STATES)[number];
+
+export const COORDINATION_OPERATIONS = [
+  'connect',
+  'subscribe',
+  'rate_limiter_acquire',
+  'circuit_breaker_read',
+  'circuit_breaker_publish',
+  'circuit_breaker_probe',
+  'retry_budget_sync',
+  'invalid_value',
+] as const;
+export type CoordinationOperation = (typeof COORDINATION_OPERATIONS)[number];
+
+/** A coordinator changed state (connected ↔ degraded); span events only. */
+export const EVENT_COORDINATION_STATE_CHANGE = 'resilience.coordination.state_change';
+
+export const METRIC_COORDINATION_ERRORS = 'resilience.coordination.errors';
+export const METRIC_COORDINATION_STATE = 'resilience.coordination.state';
+
 const P = ATTR_RESILIENCE_POLICY;
 const ERR = [ATTR_RESILIENCE_ERROR_CATEGORY, ATTR_ERROR_TYPE] as const;
 
@@ -572,6 +604,22 @@ export const METRICS = {
     unit: '{token}',
     description: 'Output tokens of model inference calls (newest GenAI name; with the opt-in).',
     attributes: [ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL],
+  },
+  coordinationErrors: {
+    name: METRIC_COORDINATION_ERRORS,
+    kind: 'counter',
+    unit: '{error}',
+    description:
+      'Operations of a fleet coordinator its store failed, timed out or answered with a value not trusted (each falls back to local state).',
+    attributes: [ATTR_RESILIENCE_COORDINATOR, ATTR_RESILIENCE_COORDINATION_OPERATION],
+  },
+  coordinationState: {
+    name: METRIC_COORDINATION_STATE,
+    kind: 'gauge',
+    unit: '{state}',
+    description:
+      'Whether a fleet coordinator reaches its store, one-hot: connected or degraded (local state).',
+    attributes: [ATTR_RESILIENCE_COORDINATOR, ATTR_RESILIENCE_COORDINATION_STATE],
   },
 } as const satisfies Record<string, MetricDescriptor>;
 

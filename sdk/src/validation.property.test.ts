@@ -32,6 +32,7 @@ import {
   recoveryFix,
   registry,
   SLIDING_WINDOW_BUDGET,
+  sharedRateLimit,
   TOKEN_BUCKET_BUDGET,
   WATCH_ERROR_PATTERNS,
 } from './test-support/load-option-specs.js';
@@ -85,7 +86,7 @@ const FACTORIES: readonly Factory[] = [
   },
   {
     name: 'createRateLimiter',
-    spec: group({ ...rateLimiterFields, registry: registry() }, noBurstForWindows),
+    spec: group({ ...rateLimiterFields, registry: registry(), shared: sharedRateLimit() }, noBurstForWindows),
     make: o => createRateLimiter('l', o as never),
   },
   {

@@ -1,6 +1,7 @@
 import { PolicyRegistry } from '../core/registry.js';
 import type { OptionsValidator } from '../util/validate.js';
 import type { Clock } from './internal.js';
+import { isRateLimitCoordinator, type RateLimitCoordinator } from './shared-rate-limit.js';
 
 /**
  * Rate-limiter settings: `limit` permits per `intervalMs`, for the whole policy or per key (`rateLimitKey` of
@@ -31,6 +32,13 @@ export interface RateLimiterOptions {
 export interface SharedRateLimiterOptions extends RateLimiterOptions {
   /** Registry the limiter joins (the monitoring API lists it); `null` for none. @default defaultRegistry */
   readonly registry?: PolicyRegistry | null;
+  /**
+   * A fleet coordinator (`createRedisCoordinator()` of `agent-resilience/redis`): the limit of each key then holds
+   * across every replica using this limiter's name, each permit one atomic round trip to the store; while the
+   * store does not answer (within its timeout), each replica decides on its local permits. Without it the limit
+   * holds per process.
+   */
+  readonly shared?: RateLimitCoordinator;
 }
 
 /** Defaults of {@link RateLimiterOptions}. */
@@ -53,17 +61,30 @@ export interface RateLimiterConfig {
 
 const KEYS = ['kind', 'limit', 'intervalMs', 'burst', 'maxKeys', 'maxWaitMs', 'now'];
 
-/** Validates rate-limiter options into `v` (`shared` also allows `registry`) and applies the defaults. */
+/**
+ * Validates rate-limiter options into `v` and applies the defaults; `standalone` (the options of
+ * `createRateLimiter`) also allows `registry` and `shared`.
+ */
 export function checkRateLimiterOptions(
   v: OptionsValidator,
   path: string,
   options: unknown,
-  shared = false,
+  standalone = false,
 ): RateLimiterConfig {
-  const o = v.object(path, options, shared ? [...KEYS, 'registry'] : KEYS);
+  const o = v.object(path, options, standalone ? [...KEYS, 'registry', 'shared'] : KEYS);
   const p = path === '' ? '' : `${path}.`;
   const d = RATE_LIMITER_DEFAULTS;
-  if (shared) v.instance(`${p}registry`, o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
+  if (standalone) {
+    v.instance(`${p}registry`, o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
+    if (o.shared !== undefined && !isRateLimitCoordinator(o.shared)) {
+      v.fail(
+        `${p}shared`,
+        'a fleet coordinator (createRedisCoordinator() of agent-resilience/redis)',
+        o.shared,
+        true,
+      );
+    }
+  }
   v.oneOf(`${p}kind`, o.kind, ['token_bucket', 'sliding_window']);
   v.number(`${p}limit`, o.limit, { min: 1, max: 1_000_000, integer: true, required: true });
   v.delay(`${p}intervalMs`, o.intervalMs, { above: 0 });

@@ -5,7 +5,7 @@ import type { CallNext, CallStage } from '../core/stage.js';
 import { ExecutionRejectedError } from '../errors/signals.js';
 import { ATTR_RESILIENCE_RATE_LIMITER, EVENT_REJECTION, METRIC_REJECTIONS } from '../semconv.js';
 import { AttributeCache } from '../telemetry/attributes.js';
-import { NEVER_ABORTED, sleep } from '../util/abort.js';
+import { NEVER_ABORTED, raceAbort, sleep } from '../util/abort.js';
 import { OptionsValidator } from '../util/validate.js';
 import { type Clock, monotonicNow } from './internal.js';
 import { LruMap } from './lru.js';
@@ -15,6 +15,7 @@ import {
   type RateLimiterConfig,
   type SharedRateLimiterOptions,
 } from './rate-limiter-options.js';
+import { type PermitDecision, type SharedPermitSource, usableDecision } from './shared-rate-limit.js';
 
 /** What the monitoring API reports for a rate limiter. */
 export interface RateLimiterSnapshot {
@@ -30,6 +31,10 @@ export interface RateLimiterSnapshot {
   /** Of the granted permits, those that waited for one. */
   readonly waited: number;
   readonly rejected: number;
+  /** Whether the limit is shared across the fleet (`shared` option); `available` and `keys` are this replica's. */
+  readonly shared: boolean;
+  /** Shared limiter only: permits decided locally because the fleet did not answer in time. */
+  readonly fallbacks: number;
   readonly config: RateLimiterConfig;
 }
 
@@ -39,6 +44,9 @@ export interface RateLimiterSnapshot {
  * a fallback can serve it) whose `retryAfterMs` says when a permit frees; it is counted in
  * {@link METRIC_REJECTIONS} (strategy `rate_limiter`) with an {@link EVENT_REJECTION} span event. In `createPolicy` it
  * sits after the bulkhead and before the total timeout, once per logical call (retries do not take permits).
+ *
+ * With a `shared` fleet source, each permit is decided by the fleet (one round trip); the local permits then
+ * mirror this replica's grants and decide whenever the fleet does not answer (counted in `fallbacks`).
  */
 export class RateLimiter implements CallStage {
   private readonly global: Permits;
@@ -49,11 +57,13 @@ export class RateLimiter implements CallStage {
   private granted = 0;
   private waited = 0;
   private rejected = 0;
+  private fallbacks = 0;
 
   constructor(
     readonly name: string,
     private readonly config: RateLimiterConfig,
     private readonly now: Clock = monotonicNow,
+    private readonly shared?: SharedPermitSource,
   ) {
     this.attributes = new AttributeCache(name);
     this.extra = Object.freeze({ [ATTR_RESILIENCE_RATE_LIMITER]: name });
@@ -74,10 +84,30 @@ export class RateLimiter implements CallStage {
   }
 
   /**
-   * Takes a permit for `key` (calls without a key share one limit) if one is free, without waiting.
+   * Takes a permit for `key` (calls without a key share one limit) if one is free, without waiting. Synchronous,
+   * so local only: a shared limiter throws a `TypeError` (use {@link tryAcquireAsync}).
    * @returns `retryAfterMs` 0 when granted, else the ms until a permit frees.
    */
-  tryAcquire(key?: string): { readonly granted: boolean; readonly retryAfterMs: number } {
+  tryAcquire(key?: string): PermitDecision {
+    if (this.shared !== undefined) {
+      throw new TypeError(
+        `Rate limiter "${this.name}" is shared across the fleet: use await tryAcquireAsync(key), not tryAcquire(key)`,
+      );
+    }
+    return this.tryLocal(key);
+  }
+
+  /** {@link tryAcquire} for any limiter: a shared one asks the fleet (its local permits if the fleet is away). */
+  async tryAcquireAsync(key?: string): Promise<PermitDecision> {
+    if (this.shared === undefined) return this.tryLocal(key);
+    const answer = await this.askFleet(this.shared, key);
+    if (answer === undefined) return this.tryLocal(key);
+    if (answer.granted) this.grantShared(key, false);
+    else this.rejected++;
+    return answer;
+  }
+
+  private tryLocal(key: string | undefined): PermitDecision {
     const now = this.now();
     const permits = this.permits(key, now);
     if (permits.acquire(now, 0) === 0) {
@@ -113,11 +143,23 @@ export class RateLimiter implements CallStage {
 
   private take(key: string | undefined, signal: AbortSignal, ctx: CallContext | undefined): Promise<void> {
     if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.shared !== undefined) return this.takeShared(this.shared, key, signal, ctx);
+    return this.takeLocal(key, signal, ctx, this.config.maxWaitMs, false);
+  }
+
+  private takeLocal(
+    key: string | undefined,
+    signal: AbortSignal,
+    ctx: CallContext | undefined,
+    maxWaitMs: number,
+    waitedBefore: boolean,
+  ): Promise<void> {
     const now = this.now();
     const permits = this.permits(key, now);
-    const wait = permits.acquire(now, this.config.maxWaitMs);
+    const wait = permits.acquire(now, maxWaitMs);
     if (wait === 0) {
       this.granted++;
+      if (waitedBefore) this.waited++;
       return READY;
     }
     if (wait < 0) return Promise.reject(this.reject(key, permits.nextFreeIn(now), ctx));
@@ -132,6 +174,54 @@ export class RateLimiter implements CallStage {
         throw reason;
       },
     );
+  }
+
+  /**
+   * Asks the fleet; refused, waits its `retryAfterMs` and asks again while that stays within `maxWaitMs` (the
+   * time already spent counts, by the clock or by the waits, whichever is longer). When the fleet does not
+   * answer, the local permits decide with the wait that is left.
+   */
+  private async takeShared(
+    source: SharedPermitSource,
+    key: string | undefined,
+    signal: AbortSignal,
+    ctx: CallContext | undefined,
+  ): Promise<void> {
+    const start = this.now();
+    let slept = 0;
+    for (;;) {
+      const answer = await raceAbort(this.askFleet(source, key), signal);
+      const left = this.config.maxWaitMs - Math.max(this.now() - start, slept);
+      if (answer === undefined) return this.takeLocal(key, signal, ctx, Math.max(0, left), slept > 0);
+      if (answer.granted) return this.grantShared(key, slept > 0);
+      const wait = Math.max(1, Math.ceil(answer.retryAfterMs));
+      if (wait > left) throw this.reject(key, wait, ctx);
+      await sleep(wait, signal);
+      slept += wait;
+    }
+  }
+
+  /** The fleet's decision, or `undefined` (counted as a fallback) when it has none we can use. */
+  private async askFleet(
+    source: SharedPermitSource,
+    key: string | undefined,
+  ): Promise<PermitDecision | undefined> {
+    let answer: PermitDecision | undefined;
+    try {
+      answer = usableDecision(await source.acquire(key));
+    } catch {
+      answer = undefined;
+    }
+    if (answer === undefined) this.fallbacks++;
+    return answer;
+  }
+
+  /** Counts a permit the fleet granted, and mirrors it in the local permits (they decide if the fleet goes away). */
+  private grantShared(key: string | undefined, waited: boolean): void {
+    const now = this.now();
+    this.permits(key, now).acquire(now, 0);
+    this.granted++;
+    if (waited) this.waited++;
   }
 
   private reject(key: string | undefined, retryAfterMs: number, ctx: CallContext | undefined): Error {
@@ -157,6 +247,8 @@ export class RateLimiter implements CallStage {
       granted: this.granted,
       waited: this.waited,
       rejected: this.rejected,
+      shared: this.shared !== undefined,
+      fallbacks: this.fallbacks,
       config: this.config,
     };
   }
@@ -203,7 +295,8 @@ export function createRateLimiter(name: string, options: SharedRateLimiterOption
   const v = OptionsValidator.forNamed('createRateLimiter', name);
   const config = checkRateLimiterOptions(v, '', options, true);
   v.done();
-  const limiter = new RateLimiter(name, config, options.now ?? monotonicNow);
+  const shared = options.shared?.rateLimit(name, config);
+  const limiter = new RateLimiter(name, config, options.now ?? monotonicNow, shared);
   registerUntilDisposed(options.registry, 'rateLimiter', limiter);
   return limiter;
 }

@@ -1,6 +1,7 @@
 import { PolicyRegistry } from '../core/registry.js';
 import { OptionsValidator } from '../util/validate.js';
 import type { Clock } from './internal.js';
+import { isRetryBudgetCoordinator, type RetryBudgetCoordinator } from './shared-retry-budget.js';
 
 /**
  * Finagle's budget (also tower's and Linkerd's): retries are allowed while, over the sliding window,
@@ -16,6 +17,13 @@ export interface SlidingWindowBudgetOptions {
   readonly windowMs?: number;
   /** Buckets the window is split into (memory and precision). @default 10 */
   readonly buckets?: number;
+  /**
+   * A fleet coordinator (`createRedisCoordinator()` of `agent-resilience/redis`): the ratio then holds over the
+   * calls and retries of every replica using this budget's name, with one floor for the whole fleet. Counts are
+   * exchanged in the background every 250 ms (a call never waits on the store); after 1 s without an answer
+   * from the store, each replica decides on its local counters. Without it the budget holds per process.
+   */
+  readonly shared?: RetryBudgetCoordinator;
 }
 
 /**
@@ -28,6 +36,11 @@ export interface TokenBucketBudgetOptions {
   readonly maxTokens?: number;
   /** Tokens a successful attempt gives back, in (0, 1]. @default 0.1 */
   readonly tokenRatio?: number;
+  /**
+   * Not supported: only `kind: 'sliding_window'` is shared across a fleet (a token count moves with every
+   * attempt's result, in an order a batched exchange cannot keep).
+   */
+  readonly shared?: undefined;
 }
 
 /** Settings every budget shares. */
@@ -60,6 +73,8 @@ export interface SlidingWindowBudgetConfig {
   readonly minPerSecond: number;
   readonly windowMs: number;
   readonly buckets: number;
+  /** The fleet's coordinator, when the budget is shared. */
+  readonly shared: RetryBudgetCoordinator | undefined;
 }
 
 /** Validated settings of a token-bucket budget. */
@@ -75,12 +90,26 @@ export function resolveRetryBudgetOptions(
   options: unknown,
 ): SlidingWindowBudgetConfig | TokenBucketBudgetConfig {
   const v = OptionsValidator.forNamed('createRetryBudget', name);
-  const common = ['kind', 'registry', 'now'];
+  const common = ['kind', 'registry', 'now', 'shared'];
   const raw = (options ?? {}) as Record<string, unknown>;
   const d = RETRY_BUDGET_DEFAULTS;
   v.oneOf('kind', raw.kind, ['sliding_window', 'token_bucket']);
   v.func('now', raw.now);
   v.instance('registry', raw.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
+  if (raw.kind === 'token_bucket' && raw.shared !== undefined) {
+    v.fail(
+      'shared',
+      "unset for kind 'token_bucket' (only kind 'sliding_window' is shared across a fleet)",
+      raw.shared,
+    );
+  } else if (raw.shared !== undefined && !isRetryBudgetCoordinator(raw.shared)) {
+    v.fail(
+      'shared',
+      'a fleet coordinator (createRedisCoordinator() of agent-resilience/redis)',
+      raw.shared,
+      true,
+    );
+  }
   if (raw.kind === 'token_bucket') {
     const o = v.object('', options, [...common, 'maxTokens', 'tokenRatio']);
     v.number('maxTokens', o.maxTokens, { above: 0, max: 1000 });
@@ -104,5 +133,6 @@ export function resolveRetryBudgetOptions(
     minPerSecond: (o.minPerSecond as number | undefined) ?? d.minPerSecond,
     windowMs: (o.windowMs as number | undefined) ?? d.windowMs,
     buckets: (o.buckets as number | undefined) ?? d.buckets,
+    shared: o.shared as RetryBudgetCoordinator | undefined,
   };
 }

@@ -16,6 +16,11 @@ import {
   type TokenBucketBudgetConfig,
 } from './retry-budget-options.js';
 import { RollingCounter } from './rolling-window.js';
+import {
+  type FleetBudgetFigures,
+  FleetBudgetView,
+  type SharedRetryBudgetStatus,
+} from './shared-retry-budget-view.js';
 
 /** What the monitoring API reports for a retry budget. */
 export interface RetryBudgetSnapshot {
@@ -33,6 +38,15 @@ export interface RetryBudgetSnapshot {
   readonly denied: number;
   /** Current token count (token bucket only). */
   readonly tokens?: number;
+  /**
+   * Shared budgets only: whose figures `available`, `capacity`, `requests` and `retries` are. `fleet`: the whole
+   * fleet's (its last exchange, normally at most 250 ms old, plus this replica's counts since); `local`: this
+   * replica's own (no exchange succeeded for 1 s, or none yet: the budget decides on its local counters).
+   * `denied` is always this replica's.
+   */
+  readonly scope?: 'fleet' | 'local';
+  /** Shared budgets only: the link to the fleet. */
+  readonly shared?: SharedRetryBudgetStatus;
   readonly config: Readonly<Record<string, number | string>>;
 }
 
@@ -86,11 +100,16 @@ abstract class BudgetBase implements RetryBudget {
   }
 }
 
-/** Finagle's retry budget over a bucketed sliding window (see `SlidingWindowBudgetOptions`). */
+/**
+ * Finagle's retry budget over a bucketed sliding window (see `SlidingWindowBudgetOptions`). Shared, it decides
+ * on the fleet's figures while it has a fresh exchange with the fleet, and on its local counters otherwise.
+ */
 class SlidingWindowBudget extends BudgetBase {
   readonly kind = 'sliding_window';
   private readonly counter: RollingCounter;
   private readonly floor: number;
+  /** @internal The fleet side (`shared` given). */
+  readonly fleet: FleetBudgetView | undefined;
 
   constructor(
     name: string,
@@ -100,29 +119,52 @@ class SlidingWindowBudget extends BudgetBase {
     super(name);
     this.counter = new RollingCounter(config.windowMs, config.buckets, 2, now);
     this.floor = (config.minPerSecond * config.windowMs) / 1000;
+    const { shared } = config;
+    if (shared !== undefined) {
+      const fleet = new FleetBudgetView(name, { ...config, shared }, now);
+      this.fleet = fleet;
+      this.onDispose(() => fleet.dispose());
+    }
   }
 
-  private allowance(): number {
-    return this.config.ratio * this.counter.total(REQUESTS) + this.floor;
+  /** This replica's calls and retries in the window. */
+  private local(): FleetBudgetFigures {
+    return { requests: this.counter.total(REQUESTS), retries: this.counter.total(RETRIES) };
   }
 
+  /** Retries allowed in the window for `requests` calls: `ratio` × calls + the floor. */
+  private allowance(requests: number): number {
+    return this.config.ratio * requests + this.floor;
+  }
+
+  private availableOf({ requests, retries }: FleetBudgetFigures): number {
+    return Math.max(0, Math.floor(this.allowance(requests) - retries + EPSILON));
+  }
+
+  /** Fleet figures while the fleet exchange is fresh, else this replica's. */
   get available(): number {
-    return Math.max(0, Math.floor(this.allowance() - this.counter.total(RETRIES) + EPSILON));
+    return this.availableOf(this.fleet?.figures() ?? this.local());
   }
 
   get capacity(): number {
-    return Math.floor(this.allowance() + EPSILON);
+    return Math.floor(this.allowance((this.fleet?.figures() ?? this.local()).requests) + EPSILON);
   }
 
   onCall(): void {
     this.counter.add(REQUESTS);
+    this.fleet?.onCall();
   }
 
   onAttemptResult(): void {}
 
   tryAcquireRetry(): boolean {
-    if (this.counter.total(RETRIES) + 1 <= this.allowance() + EPSILON) {
+    const allowed =
+      this.fleet?.allows() ??
+      this.counter.total(RETRIES) + 1 <= this.allowance(this.counter.total(REQUESTS)) + EPSILON;
+    if (allowed) {
+      // Counted locally too: a replica that loses the fleet goes on from its own recent retries.
       this.counter.add(RETRIES);
+      this.fleet?.onRetry();
       return true;
     }
     this.denied++;
@@ -131,14 +173,18 @@ class SlidingWindowBudget extends BudgetBase {
 
   snapshot(): RetryBudgetSnapshot {
     const { ratio, minPerSecond, windowMs } = this.config;
+    const fleet = this.fleet?.figures();
+    const figures = fleet ?? this.local();
     return {
       name: this.name,
       kind: this.kind,
-      available: this.available,
-      capacity: this.capacity,
-      requests: this.counter.total(REQUESTS),
-      retries: this.counter.total(RETRIES),
+      available: this.availableOf(figures),
+      capacity: Math.floor(this.allowance(figures.requests) + EPSILON),
+      ...figures,
       denied: this.denied,
+      ...(this.fleet === undefined
+        ? {}
+        : { scope: fleet === undefined ? 'local' : 'fleet', shared: this.fleet.status() }),
       config: { ratio, minPerSecond, windowMs },
     };
   }
@@ -208,6 +254,9 @@ class TokenBucketBudget extends BudgetBase {
  * `budget_exhausted` (a fallback can serve it), counted in {@link METRIC_REJECTIONS} (strategy `retry_budget`)
  * with an {@link EVENT_REJECTION} span event. Its gauges {@link METRIC_RETRY_BUDGET_AVAILABLE} and
  * {@link METRIC_RETRY_BUDGET_CAPACITY} carry {@link ATTR_RESILIENCE_RETRY_BUDGET}. Memory is fixed (a ring of window buckets); no timers.
+ * With `shared` (a sliding window only) the ratio and one floor hold across the fleet: counts are exchanged with
+ * the fleet every 250 ms in the background (one timer, stopped by `dispose()`), and gauges and snapshot report
+ * the fleet's figures (`scope: 'fleet'`) while an exchange succeeded within 1 s, this replica's own otherwise.
  *
  * @example
  * const budget = createRetryBudget('llm', { ratio: 0.2, minPerSecond: 10, windowMs: 10_000 });
@@ -215,6 +264,8 @@ class TokenBucketBudget extends BudgetBase {
  * const tools = createPolicy('tools', { retry: { budget } });
  * // gRPC-style throttling instead:
  * const grpc = createRetryBudget('grpc', { kind: 'token_bucket', maxTokens: 10, tokenRatio: 0.1 });
+ * // One budget for the whole fleet (agent-resilience/redis):
+ * const fleetBudget = createRetryBudget('llm', { ratio: 0.2, shared: createRedisCoordinator({ url }) });
  */
 export function createRetryBudget(name: string, options: RetryBudgetOptions = {}): RetryBudget {
   const config = resolveRetryBudgetOptions(name, options);
@@ -224,4 +275,14 @@ export function createRetryBudget(name: string, options: RetryBudgetOptions = {}
       : new SlidingWindowBudget(name, config, options.now ?? monotonicNow);
   registerUntilDisposed(options.registry, 'retryBudget', budget);
   return budget;
+}
+
+/**
+ * @internal Exchanges a shared budget's counts with its fleet now (the budget does it every 250 ms by itself),
+ * after the exchange in flight if there is one, so that every count made so far is reported. Resolves whether the exchange succeeded (`false` for a budget that is not
+ * shared). For tests and benchmarks.
+ */
+export function syncRetryBudget(budget: RetryBudget): Promise<boolean> {
+  const fleet = budget instanceof SlidingWindowBudget ? budget.fleet : undefined;
+  return fleet === undefined ? Promise.resolve(false) : fleet.sync();
 }

@@ -49,12 +49,13 @@ function pathnameOf(target: string | undefined): string | undefined {
 
 /**
  * A pull metric reader serving Prometheus text whose series names and labels equal those of the Collector path
- * (OTLP → Collector `prometheus` exporter): unit suffixes (`_seconds`), `_ratio`, `_total`, and `service.name`
- * promoted to a `service_name` label. The stock `PrometheusExporter` adds neither unit suffixes nor that label.
+ * (OTLP → Collector `prometheus` exporter): unit suffixes (`_seconds`), `_ratio`, `_total`, and `service.name` and
+ * `service.instance.id` promoted to `service_name` and `service_instance_id` labels. The stock `PrometheusExporter`
+ * adds neither unit suffixes nor those labels.
  */
 export class PrometheusEndpoint extends MetricReader {
   private readonly server: Server;
-  private readonly serializer = new PrometheusSerializer('', false, /^service\.name$/);
+  private readonly serializer = new PrometheusSerializer('', false, /^service\.(name|instance\.id)$/);
   private readonly options: Required<PrometheusEndpointOptions>;
 
   /** @throws TypeError or RangeError naming each invalid option. */

@@ -92,6 +92,7 @@ describe('startTelemetry', () => {
       const allowed = new Set([
         ...descriptor!.attributes.map(prometheusLabelName),
         'service_name',
+        'service_instance_id',
         'otel_scope_name',
         'otel_scope_version',
         'otel_scope_schema_url',
@@ -100,6 +101,8 @@ describe('startTelemetry', () => {
       for (const label of Object.keys(s.labels))
         expect(allowed, `label ${label} of ${s.name}`).toContain(label);
       expect(s.labels.service_name).toBe('naming-test');
+      // The replica: the random service.instance.id of NodeSDK's default resource detectors.
+      expect(s.labels.service_instance_id).toMatch(/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/);
       expect(s.labels[prometheusLabelName(ATTR_RESILIENCE_POLICY)]).toBe('naming.policy');
     }
     expect(series).toContainEqual(

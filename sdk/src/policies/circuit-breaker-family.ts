@@ -41,7 +41,8 @@ export class BreakerFamily {
   }
 
   private hold(child: CircuitBreaker): void {
-    if (this.isolateChildren && !this.holds.has(child)) this.holds.set(child, child.isolate());
+    // A hold on this replica only: with shared breakers, each replica derives its own from the parent's state.
+    if (this.isolateChildren && !this.holds.has(child)) this.holds.set(child, child.isolateLocally());
   }
 
   /** Called on every state change of the breaker: propagates an open state downwards when asked to. */

@@ -9,10 +9,14 @@ import {
   SamplingBreaker,
 } from 'cockatiel';
 import type { Classifier } from '../classify/types.js';
-import { PolicyRegistry } from '../core/registry.js';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../semconv.js';
 import type { OptionsValidator } from '../util/validate.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import {
+  checkNamedOptions,
+  NAMED_KEYS,
+  type NamedCircuitBreakerOptions,
+} from './circuit-breaker-named-options.js';
 import type { HalfOpenSampling, SavedCircuitState } from './circuit-state.js';
 import { checkSavedState } from './circuit-state-options.js';
 
@@ -134,19 +138,18 @@ const KEYS = [
 ];
 
 /**
- * Validates circuit-breaker options into `v` (`shared`: those of `createCircuitBreaker`, which also take
- * `registry`) and returns them with every sub-object complete: a breaker spec, half-open backoff or half-open
- * sampling takes the defaults of the fields it leaves out.
+ * Validates circuit-breaker options into `v` (`named`: those of `createCircuitBreaker`, which also take the
+ * {@link NamedCircuitBreakerOptions}) and returns them with every sub-object complete: a breaker spec, half-open
+ * backoff or half-open sampling takes the defaults of the fields it leaves out.
  */
 export function checkCircuitBreakerOptions(
   v: OptionsValidator,
   path: string,
   options: unknown,
-  shared = false,
-): CircuitBreakerOptions & { readonly registry?: PolicyRegistry | null } {
-  const o = v.object(path, options, shared ? [...KEYS, 'registry'] : KEYS);
-  if (shared)
-    v.instance(`${path}.registry`, o.registry, PolicyRegistry, 'a PolicyRegistry', { nullable: true });
+  named = false,
+): CircuitBreakerOptions & NamedCircuitBreakerOptions {
+  const o = v.object(path, options, named ? [...KEYS, ...NAMED_KEYS] : KEYS);
+  if (named) checkNamedOptions(v, path, o);
   const breaker = checkBreaker(v, `${path}.breaker`, o.breaker);
   const halfOpenAfterMs = checkHalfOpenAfter(v, `${path}.halfOpenAfterMs`, o.halfOpenAfterMs);
   const halfOpenSampling = checkHalfOpenSampling(v, `${path}.halfOpenSampling`, o.halfOpenSampling);

@@ -26,6 +26,7 @@ import {
   REJECTED,
   type SavedCircuitState,
 } from './circuit-state.js';
+import { type BreakerFleet, SharedBreakerLink } from './shared-breaker-link.js';
 
 /** A state change of a circuit breaker. */
 export interface CircuitTransition {
@@ -34,6 +35,8 @@ export interface CircuitTransition {
   readonly to: CircuitStateName;
   /** `Date.now()` of the change. */
   readonly at: number;
+  /** `fleet` when it applies another replica's change (a shared breaker), else `local`. */
+  readonly origin: 'local' | 'fleet';
 }
 
 /** The input a standalone `execute` hands its function. */
@@ -56,6 +59,8 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
   private readonly transitionEmitter = new EventEmitter<CircuitTransition>();
   private readonly cleanups: Array<() => void> = [];
   private disposed = false;
+  /** The link to the fleet's state (a shared breaker). */
+  private readonly fleet: SharedBreakerLink | undefined;
   /** @internal Parent, children and propagation of a hierarchy of breakers. */
   readonly family: BreakerFamily;
 
@@ -69,6 +74,7 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     name: string,
     private readonly options: CircuitBreakerOptions,
     private readonly classify: NonNullable<CircuitBreakerOptions['classifier']>,
+    fleet?: BreakerFleet,
   ) {
     this.name = name;
     this.failureCategories = new Set(options.failureCategories ?? DEFAULT_FAILURE_CATEGORIES);
@@ -84,15 +90,19 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     this.family = new BreakerFamily(this, options.parent, options.isolateChildren ?? false);
     this.family.onTransition(this.machine.state);
     this.family.attach();
+    const host = { machine: this.machine, onFleetReset: () => this.stats.onReset() };
+    this.fleet = fleet && new SharedBreakerLink(name, fleet, host);
   }
 
   private changed({ from, to }: CircuitChange): void {
     if (this.disposed) return;
-    const transition = { breaker: this.name, from, to, at: Date.now() };
+    const origin = this.fleet?.applyingFleetState === true ? 'fleet' : 'local';
+    const transition: CircuitTransition = { breaker: this.name, from, to, at: Date.now(), origin };
     this.stats.onTransition(transition);
     this.family.onTransition(to);
     this.telemetry.transition(from, to);
     this.transitionEmitter.emit(transition);
+    if (origin === 'local') this.fleet?.share();
   }
 
   /** Current state. Open → half-open happens on the first call after the open wait (no timer per breaker). */
@@ -100,10 +110,11 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     return this.machine.state;
   }
 
-  /** Milliseconds until an open circuit lets a probe through; undefined unless open. */
+  /** Milliseconds until an open circuit lets a probe through (shared: or another replica's probe ends). */
   get retryAfterMs(): number | undefined {
     const probeAt = this.machine.probeAt;
-    return probeAt === undefined ? undefined : Math.max(0, probeAt - Date.now());
+    if (probeAt === undefined) return undefined;
+    return Math.max(0, probeAt - Date.now(), (this.fleet?.lease.blockedUntil ?? 0) - Date.now());
   }
 
   /** Statistics and configuration for dashboards and the monitoring API. */
@@ -117,19 +128,29 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     });
   }
 
-  /** Holds the circuit open until the returned handle is disposed (reference-counted; survives {@link reset}). */
+  /**
+   * Holds the circuit open until the returned handle is disposed (reference-counted; survives {@link reset}). A
+   * shared breaker is held open on every replica of the fleet, and released there when the handle is disposed.
+   */
   isolate(): IDisposable {
+    const hold = this.machine.isolate();
+    return this.fleet === undefined ? hold : this.fleet.isolate(hold);
+  }
+
+  /** @internal A hold on this replica only (a parent's `isolateChildren`: each replica derives its own). */
+  isolateLocally(): IDisposable {
     return this.machine.isolate();
   }
 
   /**
-   * Closes the circuit and forgets its failure history (manual reset, e.g. from the monitoring API). Isolation
-   * holds (an operator's, a parent's `isolateChildren`, an error-pattern action) stay: the circuit remains
-   * isolated until their handles are disposed.
+   * Closes the circuit and forgets its failure history (manual reset, e.g. from the monitoring API), on every
+   * replica of a shared breaker. Isolation holds (an operator's, a parent's `isolateChildren`, an error-pattern
+   * action) stay: the circuit remains isolated until their handles are disposed.
    */
   reset(): void {
     this.machine.reset();
     this.stats.onReset();
+    this.fleet?.reset();
   }
 
   /** Serialisable state for `initialState`, e.g. to persist across serverless invocations. */
@@ -172,9 +193,14 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     attempt: AttemptContext | undefined,
     judge: (error: unknown) => unknown,
     run: () => PromiseLike<unknown> | unknown,
+    leaseAsks = 0,
   ): Promise<unknown> {
     const call = attempt?.call;
     const lineage = this.family.parent === undefined ? [this as CircuitBreaker] : this.lineage();
+    // A shared breaker due for a probe first asks for the fleet's probe lease (bounded by the coordinator's
+    // timeout; one call per replica waits, the others are rejected meanwhile).
+    const lease = leaseAsks <= lineage.length ? this.leaseToAsk(lineage) : undefined;
+    if (lease !== undefined) return lease.then(() => this.guard(attempt, judge, run, leaseAsks + 1));
     const permits: number[] = [];
     for (const breaker of lineage) {
       const permit = breaker.admit(call);
@@ -211,6 +237,19 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
         throw error;
       },
     );
+  }
+
+  /**
+   * The fleet's probe lease the first shared breaker of `lineage` (root first) due for a probe must ask for
+   * before this call may be its probe; undefined when none must, or when a breaker before it rejects the call.
+   */
+  private leaseToAsk(lineage: readonly CircuitBreaker[]): Promise<void> | undefined {
+    for (const breaker of lineage) {
+      if (breaker.fleet?.lease.needed() === true) return breaker.fleet.lease.ask();
+      const probing = breaker.machine.probeDue && (breaker.fleet?.lease.mayProbe() ?? true);
+      if (breaker.machine.state !== 'closed' && !probing) return undefined;
+    }
+    return undefined;
   }
 
   /** Asks the state machine for a permit, recording a rejection and any open → half-open transition. */
@@ -268,9 +307,10 @@ export class CircuitBreaker implements AttemptStage, IDisposable {
     this.cleanups.push(cleanup);
   }
 
-  /** Stops reporting this breaker's gauge, leaves its registry and its family. */
+  /** Stops reporting this breaker's gauge, leaves its registry, its family and its fleet (timers, subscriptions). */
   dispose(): void {
     this.disposed = true;
+    this.fleet?.dispose();
     this.telemetry.dispose();
     this.family.dispose();
     for (const cleanup of this.cleanups.splice(0)) cleanup();

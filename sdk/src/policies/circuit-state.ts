@@ -8,6 +8,7 @@ import {
 } from 'cockatiel';
 import type { CircuitStateName } from '../semconv.js';
 import { NEVER_ABORTED } from '../util/abort.js';
+import type { FleetBase } from './shared-breaker.js';
 
 /** How many probes half-open lets through and what share of them may fail (cockatiel 4's `halfOpenSampling`). */
 export interface HalfOpenSampling {
@@ -68,6 +69,8 @@ export class CircuitStateMachine {
   private holds = 0;
   private generation = 0;
   private readonly initialBreakerState: unknown;
+  /** Whether this replica may probe now (a shared breaker: it holds the fleet's probe lease). */
+  private mayProbe: () => boolean = () => true;
 
   constructor(
     private readonly breaker: IBreaker,
@@ -92,13 +95,32 @@ export class CircuitStateMachine {
     return this.holds === 0 && base.name === 'open' ? base.openedAt + base.backoff.duration : undefined;
   }
 
+  /**
+   * Whether the next call would be a probe: open with its wait over, or half-open with a free probe slot (holds
+   * aside: an isolated circuit probes nothing).
+   */
+  get probeDue(): boolean {
+    if (this.holds > 0) return false;
+    const base = this.base;
+    if (base.name === 'open') return this.now() >= base.openedAt + base.backoff.duration;
+    return base.name === 'half_open' && base.inFlight + base.successes + base.failures < this.sampling.calls;
+  }
+
+  /**
+   * Lets probes through only while `mayProbe` says so (a shared breaker: while this replica holds the fleet's
+   * probe lease); a due probe it refuses is rejected as the open circuit rejects, and the circuit stays open.
+   */
+  gateProbes(mayProbe: () => boolean): void {
+    this.mayProbe = mayProbe;
+  }
+
   /** Asks to run one call: returns a permit for its outcome, or {@link REJECTED}. */
   acquire(): number {
     if (this.holds > 0) return REJECTED;
     const base = this.base;
     if (base.name === 'closed') return this.generation;
     if (base.name === 'open') {
-      if (this.now() < base.openedAt + base.backoff.duration) return REJECTED;
+      if (this.now() < base.openedAt + base.backoff.duration || !this.mayProbe()) return REJECTED;
       this.move({ ...base, name: 'half_open', inFlight: 0, successes: 0, failures: 0 });
       return this.admitProbe(this.base);
     }
@@ -108,6 +130,7 @@ export class CircuitStateMachine {
   private admitProbe(base: BaseState): number {
     if (base.name !== 'half_open') return REJECTED;
     if (base.inFlight + base.successes + base.failures >= this.sampling.calls) return REJECTED;
+    if (!this.mayProbe()) return REJECTED;
     base.inFlight++;
     return this.generation;
   }
@@ -204,6 +227,35 @@ export class CircuitStateMachine {
     this.announce(from);
   }
 
+  /**
+   * Takes the fleet's base state (a shared breaker applying another replica's change): closed (forgetting the
+   * failure history, as `reset()` does, when it was not closed or when `forget`), or open since `openedAt`.
+   * Probes in flight become stale; holds stay. Reported as any transition is.
+   */
+  adopt(fleet: FleetBase, forget: boolean): void {
+    const from = this.state;
+    const base = this.base;
+    if (fleet.state === 'closed') {
+      if (base.name === 'closed' && !forget) return;
+      this.clear();
+    } else {
+      if (base.name === 'open' && base.openedAt === fleet.openedAt && base.openings === fleet.openings)
+        return;
+      const { openedAt, openings } = fleet;
+      this.base = { name: 'open', openedAt, openings, backoff: this.backoffAfter(openings) };
+      this.generation++;
+    }
+    this.announce(from);
+  }
+
+  /** The base state to share with a fleet; `undefined` while half-open (a probe is out: nothing to share yet). */
+  shareable(): FleetBase | undefined {
+    const base = this.base;
+    if (base.name === 'closed') return { state: 'closed' };
+    if (base.name === 'open') return { state: 'open', openedAt: base.openedAt, openings: base.openings };
+    return undefined;
+  }
+
   private clear(): void {
     this.breaker.state = structuredClone(this.initialBreakerState);
     this.base = { name: 'closed' };
@@ -235,12 +287,21 @@ export class CircuitStateMachine {
     if (saved.breaker !== undefined) this.breaker.state = structuredClone(saved.breaker);
     if (saved.state !== 'open') return;
     const openings = saved.openings ?? 1;
-    let backoff: IBackoff<IHalfOpenAfterBackoffContext> | undefined;
-    for (let attempt = 1; attempt <= openings; attempt++) {
-      const context = { attempt, result: { error: undefined }, signal: NEVER_ABORTED };
-      backoff = backoff === undefined ? this.halfOpenAfter.next(context) : backoff.next(context);
+    this.base = {
+      name: 'open',
+      openedAt: saved.openedAt ?? 0,
+      backoff: this.backoffAfter(openings),
+      openings,
+    };
+  }
+
+  /** The open wait after `openings` (at least 1; validated at most 1000) consecutive openings. */
+  private backoffAfter(openings: number): IBackoff<IHalfOpenAfterBackoffContext> {
+    const first = { attempt: 1, result: { error: undefined }, signal: NEVER_ABORTED };
+    let backoff = this.halfOpenAfter.next(first);
+    for (let attempt = 2; attempt <= openings; attempt++) {
+      backoff = backoff.next({ ...first, attempt });
     }
-    if (backoff === undefined) return;
-    this.base = { name: 'open', openedAt: saved.openedAt ?? 0, backoff, openings };
+    return backoff;
   }
 }

@@ -27,6 +27,25 @@ export const registry = () => instanceOrNull(() => new PolicyRegistry());
 /** A monotonic clock. */
 const clock = () => func(fc.double({ min: 0, max: 1e12, noNaN: true }));
 
+/**
+ * `shared` of a strategy that a fleet coordinator can share: valid is `port` (a fake of what
+ * `createRedisCoordinator()` has, its store never answering); anything else is refused.
+ */
+const sharedPort = (port: Record<string, unknown>) =>
+  leaf(
+    fc.constant(port),
+    fc.oneof(fc.constant({}), fc.string(), fc.integer(), fc.constant({ [Object.keys(port)[0] ?? 'x']: 1 })),
+  );
+
+/** `shared` of `createRateLimiter`. */
+export const sharedRateLimit = () => sharedPort({ rateLimit: () => ({ acquire: async () => undefined }) });
+
+/** `shared` of `createRetryBudget` (sliding window). */
+const sharedRetryBudget = () =>
+  sharedPort({
+    retryBudget: () => ({ exchange: async () => undefined, onReconnect: () => () => {}, dispose: () => {} }),
+  });
+
 export const rateLimiterFields = {
   kind: oneOf('token_bucket', 'sliding_window'),
   limit: required(num({ min: 1, max: 1_000_000, integer: true })),
@@ -128,6 +147,7 @@ export const SLIDING_WINDOW_BUDGET: Group = group({
   buckets: num({ min: 1, max: 1000, integer: true }),
   registry: registry(),
   now: clock(),
+  shared: sharedRetryBudget(),
 });
 
 export const TOKEN_BUCKET_BUDGET: Group = group({

@@ -265,4 +265,34 @@ export const AGENT_RUN: Group = group({
 });
 
 /** `createCircuitBreaker` takes a breaker's options and `registry`. */
-export const CIRCUIT_BREAKER: Group = group({ ...circuitBreakerFields, registry: registry() });
+/** A fleet coordinator's breaker port whose store never answers (the breaker runs on its local state). */
+const sharedCircuitBreaker = () =>
+  leaf(
+    fc.constant({
+      circuitBreaker: () => ({
+        replicaId: 'replica',
+        read: async () => undefined,
+        propose: async () => undefined,
+        probe: async () => undefined,
+        dispose: () => {},
+      }),
+    }),
+    fc.oneof(fc.constant({}), fc.string(), fc.integer(), fc.constant({ circuitBreaker: 1 })),
+  );
+
+/** `probeTimeoutMs` is an option of a shared breaker only. */
+const probeTimeoutNeedsShared = (o: Record<string, unknown>) => {
+  if (o.shared !== undefined || o.probeTimeoutMs === undefined) return o;
+  const { probeTimeoutMs: _, ...rest } = o;
+  return rest;
+};
+
+export const CIRCUIT_BREAKER: Group = group(
+  {
+    ...circuitBreakerFields,
+    registry: registry(),
+    shared: sharedCircuitBreaker(),
+    probeTimeoutMs: delay(0),
+  },
+  probeTimeoutNeedsShared,
+);
