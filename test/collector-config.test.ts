@@ -103,9 +103,14 @@ describe('collector/otel-collector.yaml', () => {
     );
   });
 
-  it('promotes service.name to a service_name label with the current option, and keeps the default naming', () => {
+  // service.instance.id tells the replicas of a fleet apart (issue 10): `instance` carries it too on this path, but
+  // on the SDK's embedded /metrics path `instance` is the scrape target, so dashboards and alerts use the label
+  // that means the same on both.
+  it('promotes service.name and service.instance.id to labels with the current option, and keeps the default naming', () => {
     const prometheus = config.exporters?.prometheus as Record<string, unknown>;
-    expect(prometheus.resource_constant_labels).toEqual({ included: ['service.name'] });
+    expect(prometheus.resource_constant_labels).toEqual({
+      included: ['service.name', 'service.instance.id'],
+    });
     expect(prometheus).not.toHaveProperty('resource_to_telemetry_conversion');
     expect(prometheus).not.toHaveProperty('add_metric_suffixes');
     expect(prometheus.translation_strategy).toBe('UnderscoreEscapingWithSuffixes');

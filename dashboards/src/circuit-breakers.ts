@@ -16,6 +16,7 @@ import {
   sumBy,
 } from './lib/query.js';
 import { ATTEMPTS, BREAKER_STATE, REJECTIONS, TRANSITIONS } from './lib/series.js';
+import { BREAKER_STATE_MAPPINGS, BREAKER_STATES } from './lib/states.js';
 import { datasourceVariable, policyVariable, serviceVariable } from './lib/variables.js';
 
 const STATE = 'resilience_circuit_breaker_state';
@@ -74,21 +75,10 @@ const spec = (): DashboardSpec => ({
           unit: 'none',
           span: 24,
           height: 9,
-          states: [
-            { value: 0, text: 'closed', color: 'green' },
-            { value: 1, text: 'half-open', color: 'yellow' },
-            { value: 2, text: 'open', color: 'red' },
-            { value: 3, text: 'isolated', color: 'purple' },
-          ],
+          states: BREAKER_STATE_MAPPINGS,
           targets: [
             {
-              expr: oneHotStateIndex(
-                BREAKER_STATE,
-                STATE,
-                ['closed', 'half_open', 'open', 'isolated'],
-                SERVICE_POLICY,
-                BY_SERVICE_POLICY,
-              ),
+              expr: oneHotStateIndex(BREAKER_STATE, STATE, BREAKER_STATES, SERVICE_POLICY, BY_SERVICE_POLICY),
               legend: '{{resilience_policy}}',
             },
           ],

@@ -1,4 +1,5 @@
 /** Resilience overview: is anything degraded right now, and where? The landing dashboard of the stack. */
+import { fleetRows } from './fleet-rows.js';
 import { buildDashboard, type DashboardSpec } from './lib/dashboard.js';
 import { stat, timeseries } from './lib/panels.js';
 import {
@@ -26,7 +27,7 @@ import {
   RETRIES,
   RETRIES_PER_CALL_5M,
 } from './lib/series.js';
-import { datasourceVariable, policyVariable, serviceVariable } from './lib/variables.js';
+import { datasourceVariable, policyVariable, replicaVariable, serviceVariable } from './lib/variables.js';
 
 const CALLS_COUNTED = [...SERVICE_POLICY, NOT_CANCELLED];
 const BREAKER_STATE_LABEL = 'resilience_circuit_breaker_state';
@@ -37,8 +38,8 @@ const spec = (): DashboardSpec => ({
   uid: 'resilience-overview',
   title: 'Resilience / Overview',
   description:
-    'Calls through agent-resilience policies: outcomes, failure ratio, latency, open circuits, retry amplification and fallback share.',
-  variables: [datasourceVariable(), serviceVariable(), policyVariable()],
+    'Calls through agent-resilience policies: outcomes, failure ratio, latency, open circuits, retry amplification and fallback share; per replica, and the coordination of a fleet through Redis.',
+  variables: [datasourceVariable(), serviceVariable(), policyVariable(), replicaVariable()],
   rows: [
     {
       title: 'Now',
@@ -207,6 +208,7 @@ const spec = (): DashboardSpec => ({
         }),
       ],
     },
+    ...fleetRows(),
   ],
 });
 

@@ -24,6 +24,8 @@ export const BUDGET = 'resilience_retry_budget_name=~"$budget"';
 export const AGENT = 'gen_ai_agent_name=~"$agent"';
 /** Run-level policies are named `agent.<agentName>`. */
 export const AGENT_POLICY = 'resilience_policy=~"agent[.]$agent"';
+/** A replica of a fleet: the resource's service.instance.id (collector/README.md, "Labels"). */
+export const REPLICA = 'service_instance_id=~"$replica"';
 
 /** Calls that count for ratios: cancelled calls are neither failures nor successes. */
 export const NOT_CANCELLED = 'resilience_outcome!="cancelled"';

@@ -38,6 +38,8 @@ export const STREAM_STALLS = 'resilience_stream_stalls_total';
 export const STREAM_BROKEN = 'resilience_stream_broken_total';
 /** Tokens of model calls by `resilience_token_kind` (served, wasted) and `gen_ai_token_type`. */
 export const TOKENS = 'resilience_tokens_total';
+/** Store operations a fleet coordinator failed (agent-resilience/redis), by `resilience_coordination_operation`. */
+export const COORDINATION_ERRORS = 'resilience_coordination_errors_total';
 
 // Gauges.
 export const BREAKER_STATE = 'resilience_circuit_breaker_state';
@@ -45,6 +47,8 @@ export const BUDGET_AVAILABLE = 'resilience_retry_budget_available';
 export const BUDGET_CAPACITY = 'resilience_retry_budget_capacity';
 export const TRAFFIC_RATIO = 'resilience_recovery_traffic_ratio';
 export const RECOVERY_STATE = 'resilience_recovery_state';
+/** One-hot: whether a fleet coordinator reaches its store (connected) or runs on local state (degraded). */
+export const COORDINATION_STATE = 'resilience_coordination_state';
 
 // Recording rules (dashboards/prometheus/rules/*.yaml).
 export const FAILURE_RATIO_5M = 'policy:resilience_call_failures:ratio_rate5m';

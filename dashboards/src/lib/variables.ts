@@ -44,3 +44,7 @@ export const serviceVariable = (): QueryVariableBuilder =>
 /** `policy`: the `resilience_policy` label of `metric` (default: every policy that ran a call). */
 export const policyVariable = (metric: string = CALLS): QueryVariableBuilder =>
   labelVariable('policy', metric, 'resilience_policy', [SERVICE]);
+
+/** `replica`: the `service_instance_id` label (the resource's service.instance.id: one per process). */
+export const replicaVariable = (): QueryVariableBuilder =>
+  labelVariable('replica', CALLS, 'service_instance_id', [SERVICE]);
