@@ -13,6 +13,7 @@ import type { ReadReply } from './replies.js';
 import {
   APOLOGY,
   BACKUP_MODEL,
+  breakerFleet,
   FAILURE_CATEGORIES,
   PRIMARY_MODEL,
   type ReplyContext,
@@ -79,7 +80,7 @@ export function createAiSdkReplies(context: ReplyContext, deps: AiSdkDeps): Repl
     failureCategories: [...FAILURE_CATEGORIES],
     halfOpenAfterMs: 4_000,
   } as const;
-  const breaker = createCircuitBreaker('openai', breakerOptions);
+  const breaker = createCircuitBreaker('openai', { ...breakerOptions, ...breakerFleet(context.shared) });
   const healthUrl = deps.primaryHealthUrl;
   const recovery = createRecoveryManager('openai', {
     circuitBreaker: breaker,

@@ -17,7 +17,14 @@ export interface DemoSettings {
   readonly monitorPort: number;
   readonly loop: boolean;
   readonly quiet: boolean;
+  /** Support-agent processes behind the round-robin (1: the agent runs in this process). */
+  readonly replicas: number;
+  /** The Redis the replicas share (`--redis`, else `REDIS_URL`); undefined: none given. */
+  readonly redis: string | undefined;
 }
+
+/** Most replicas `--replicas` accepts. */
+export const MAX_REPLICAS = 8;
 
 export const HELP = `Usage: npm run demo -- [options]
 
@@ -38,9 +45,16 @@ Options:
   --monitor-port <port>  monitoring API (default 9465; 0 = any free port)
   --loop                 repeat the scenario until Ctrl-C (for docker compose)
   --quiet                no per-second progress lines
+  --replicas <n>         run n support-agent processes (1-${MAX_REPLICAS}) behind a round-robin; they share the provider's
+                         circuit breaker, the retry budget and the per-thread rate limit through Redis (default 1:
+                         the agent runs in this process). Replica k serves /metrics on --metrics-port + 2(k-1) and
+                         the monitoring API on --monitor-port + 2(k-1)
+  --redis <url>          the Redis to share state through (redis:// or rediss://; default REDIS_URL). With
+                         --replicas > 1 and none given, a local redis-server is started for the run (and stopped)
   -h, --help             this help
 
 Environment:
+  REDIS_URL                        default of --redis
   OTEL_EXPORTER_OTLP_ENDPOINT      also export traces and metrics over OTLP/HTTP (e.g. http://127.0.0.1:4318)
   AGENT_RESILIENCE_MONITOR_TOKEN   bearer token enabling POST /circuit-breakers/:name/reset (>= 16 chars)
 `;
@@ -57,8 +71,77 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
   return value;
 }
 
-/** Parses and validates the command line; returns undefined after printing help. */
-export function parseSettings(argv: readonly string[]): DemoSettings | undefined {
+/** `--replicas`: an integer in [1, {@link MAX_REPLICAS}]. */
+function replicasOf(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < 1 || value > MAX_REPLICAS) {
+    throw new UsageError(`--replicas must be an integer in [1, ${MAX_REPLICAS}], got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/** A URL with its user and password hidden (a Redis URL may carry a password). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+}
+
+/** `--redis` (else `REDIS_URL`): a redis:// or rediss:// URL with a host. */
+function redisOf(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const fromEnv = env.REDIS_URL?.trim() === '' ? undefined : env.REDIS_URL;
+  const raw = flag ?? fromEnv;
+  if (raw === undefined) return undefined;
+  const parsed = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (parsed === undefined || !/^rediss?:$/.test(parsed.protocol) || parsed.hostname === '') {
+    const source = flag === undefined ? 'REDIS_URL (the default of --redis)' : '--redis';
+    throw new UsageError(
+      `${source} must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, got ${JSON.stringify(redactUrl(raw))}`,
+    );
+  }
+  return raw;
+}
+
+/** The /metrics and monitoring-API ports of replica `k` (1-based): the base ports + 2(k-1); 0 stays 0 (any free). */
+export function replicaPorts(
+  settings: Pick<DemoSettings, 'metricsPort' | 'monitorPort'>,
+  k: number,
+): { readonly metricsPort: number; readonly monitorPort: number } {
+  const shift = (port: number) => (port === 0 ? 0 : port + 2 * (k - 1));
+  return { metricsPort: shift(settings.metricsPort), monitorPort: shift(settings.monitorPort) };
+}
+
+/** With several replicas, every port they bind must be valid and distinct. */
+function checkFleetPorts(settings: DemoSettings): void {
+  const taken = new Map<number, string>();
+  for (let k = 1; k <= settings.replicas; k++) {
+    const ports = replicaPorts(settings, k);
+    for (const [flag, port] of [
+      ['--metrics-port', ports.metricsPort],
+      ['--monitor-port', ports.monitorPort],
+    ] as const) {
+      const what = flag === '--metrics-port' ? '/metrics' : 'monitoring API';
+      const use = `replica ${k}'s ${what} (${k === 1 ? flag : `${flag} + ${2 * (k - 1)}`})`;
+      if (port > 65_535) {
+        throw new UsageError(
+          `${flag} is too high for ${settings.replicas} replicas: ${use} would be ${port}`,
+        );
+      }
+      const other = taken.get(port);
+      if (port !== 0 && other !== undefined) {
+        throw new UsageError(
+          `with --replicas ${settings.replicas}, ${use} and ${other} would both use port ${port}: pick --metrics-port and --monitor-port further apart, or 0 for free ports`,
+        );
+      }
+      taken.set(port, use);
+    }
+  }
+}
+
+/** Parses and validates the command line (`env`: where `REDIS_URL` is read); returns undefined after printing help. */
+export function parseSettings(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): DemoSettings | undefined {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -90,10 +173,13 @@ export function parseSettings(argv: readonly string[]): DemoSettings | undefined
     monitorPort: Math.trunc(integer('monitor-port', values['monitor-port'], 9465, 0, 65_535)),
     loop: values.loop ?? false,
     quiet: values.quiet ?? false,
+    replicas: replicasOf(values.replicas),
+    redis: redisOf(values.redis, env),
   };
   if (settings.metricsPort !== 0 && settings.metricsPort === settings.monitorPort) {
     throw new UsageError(`--metrics-port and --monitor-port must differ, both are ${settings.metricsPort}`);
   }
+  checkFleetPorts(settings);
   return settings;
 }
 
@@ -113,6 +199,8 @@ function parse(argv: readonly string[]) {
       'monitor-port': { type: 'string' },
       loop: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      replicas: { type: 'string' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -5,6 +5,7 @@ import { type ReplyPart, readReply } from './replies.js';
 import {
   APOLOGY,
   BACKUP_MODEL,
+  breakerFleet,
   FAILURE_CATEGORIES,
   PRIMARY_MODEL,
   type ReplyContext,
@@ -23,7 +24,8 @@ export interface ClientDeps {
 
 /**
  * Replies streamed through the `openai` and `@anthropic-ai/sdk` clients with `run.modelStream`:
- * - a circuit breaker for the primary provider (opens when over half the calls of 5 s fail, probes after 4 s);
+ * - a circuit breaker for the primary provider (opens when over half the calls of 5 s fail, probes after 4 s;
+ *   shared by the fleet when `context.shared` is given);
  * - a recovery manager that follows that breaker and health-checks the provider, then ramps traffic back;
  * - the primary model's policy: 3 retries honouring Retry-After (within the shared retry budget), 5 s attempt
  *   timeout, stream timeouts, and fallbacks to the backup model's stream (another provider), then to the last good
@@ -38,6 +40,7 @@ export function createClientReplies(context: ReplyContext, deps: ClientDeps): Re
     breaker: { kind: 'sampling', threshold: 0.5, durationMs: 5_000, minimumRps: 2 },
     failureCategories: [...FAILURE_CATEGORIES],
     halfOpenAfterMs: 4_000,
+    ...breakerFleet(context.shared),
   });
   const recovery = createRecoveryManager('openai', {
     circuitBreaker: breaker,

@@ -1,86 +1,46 @@
 /**
  * `npm run demo`: a customer-support agent under a scripted provider outage, with live progress, a summary, and
- * its telemetry on /metrics (and over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+ * its telemetry on /metrics (and over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set). With `--replicas n` (n > 1)
+ * it runs a fleet of n agent processes sharing state through Redis instead (fleet-main.ts).
  */
-import Anthropic from '@anthropic-ai/sdk';
-import { type MonitorServer, startMonitorServer } from 'agent-resilience/monitor';
-import { startTelemetry } from 'agent-resilience/otel';
-import OpenAI from 'openai';
-import { createAiSdkReplies } from './ai-sdk-replies.js';
-import { type DemoSettings, HELP, parseSettings, UsageError } from './cli.js';
-import { createClientReplies } from './client-replies.js';
-import { FakeAnthropic } from './fake-anthropic.js';
-import { FakeOpenAI } from './fake-openai.js';
+import { createRedisCoordinator } from 'agent-resilience/redis';
+import { type DemoSettings, HELP, parseSettings, redactUrl, UsageError } from './cli.js';
+import { createDemoAgent } from './demo-agent.js';
+import { DemoProviders } from './demo-providers.js';
+import { listenMonitor, listenTelemetry } from './demo-servers.js';
+import { runFleet } from './fleet-main.js';
+import { FLEET_KEY_PREFIX } from './fleet-protocol.js';
 import { readStreamCounters } from './metrics-probe.js';
 import { Reporter } from './reporter.js';
 import { ORDER_FAILURE_RATE, Schedule, seededRandom } from './scenario.js';
-import { createSupportAgent } from './support-agent.js';
-import { SupportTools } from './tools.js';
 import { Workload } from './workload.js';
 
-/** The monitoring API on a hardened server (timeouts, size limits, loopback unless a token is set). */
-async function listenMonitor(settings: DemoSettings): Promise<MonitorServer> {
-  const token = process.env.AGENT_RESILIENCE_MONITOR_TOKEN;
-  try {
-    return await startMonitorServer({
-      host: settings.host,
-      port: settings.monitorPort,
-      ...(token === undefined ? {} : { token }),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
-    throw cause?.code === 'EADDRINUSE'
-      ? new UsageError(`--monitor-port ${settings.monitorPort} is already in use on ${settings.host}`)
-      : error;
-  }
-}
-
 async function main(settings: DemoSettings): Promise<void> {
-  const telemetry = await startTelemetry({
-    serviceName: 'support-agent',
-    serviceVersion: '0.1.0',
-    prometheus: { host: settings.host, port: settings.metricsPort },
-  }).catch(error => {
-    throw /already in use/.test(String(error))
-      ? new UsageError(`--metrics-port ${settings.metricsPort} is already in use on ${settings.host}`)
-      : error;
-  });
+  const telemetry = await listenTelemetry(settings);
   const random = seededRandom(settings.seed);
-  const primary = new FakeOpenAI(random);
-  const backup = new FakeAnthropic(random);
-  await primary.start();
-  await backup.start();
-  const openai = new OpenAI({
-    apiKey: 'sk-demo-local-not-a-real-key',
-    baseURL: primary.baseURL,
-    maxRetries: 0,
-    timeout: 15_000,
-  });
-  // The Anthropic client traces its own calls (ANTHROPIC_OPEN_TELEMETRY): the backup call is resilience-only.
-  const anthropic = new Anthropic({
-    apiKey: 'sk-ant-demo-local-not-a-real-key',
-    baseURL: backup.baseURL,
-    maxRetries: 0,
-  });
+  const providers = new DemoProviders(random);
+  await providers.start();
+  // With --redis (or REDIS_URL), this process is one replica of a fleet (e.g. docker compose): its provider
+  // breaker and retry budget are shared through Redis.
+  const shared =
+    settings.redis === undefined
+      ? undefined
+      : createRedisCoordinator({ url: settings.redis, keyPrefix: FLEET_KEY_PREFIX });
   const schedule = new Schedule(settings.scenario, settings.durationMs);
   let cycleStart = performance.now();
   const elapsed = () => performance.now() - cycleStart;
   let reporter: Reporter | undefined;
-  const tools = new SupportTools(random);
-  const support = createSupportAgent({
-    tools,
-    replies: context =>
-      settings.framework === 'ai-sdk'
-        ? createAiSdkReplies(context, {
-            primaryBaseURL: primary.baseURL,
-            backupBaseURL: backup.openaiBaseURL,
-            primaryHealthUrl: primary.healthURL,
-          })
-        : createClientReplies(context, { openai, anthropic, primaryHealthUrl: primary.healthURL }),
-    onPrimaryAttempt: () => reporter?.primaryAttempt(),
-    onPrimaryRetry: source => reporter?.retried(source),
-    onNotice: text => reporter?.event(text),
-    onFirstChunk: ms => reporter?.firstChunk(ms),
+  const { support, tools } = createDemoAgent({
+    framework: settings.framework,
+    endpoints: providers.endpoints,
+    random,
+    shared,
+    hooks: {
+      onPrimaryAttempt: () => reporter?.primaryAttempt(),
+      onPrimaryRetry: source => reporter?.retried(source),
+      onNotice: text => reporter?.event(text),
+      onFirstChunk: ms => reporter?.firstChunk(ms),
+    },
   });
   const monitor = await listenMonitor(settings);
 
@@ -97,6 +57,11 @@ async function main(settings: DemoSettings): Promise<void> {
   console.log(
     '  dashboards            with the stack: docker compose up, then http://127.0.0.1:3000 (see docs/stack.md)',
   );
+  if (settings.redis !== undefined) {
+    console.log(
+      `  shared through Redis  ${redactUrl(settings.redis)}: the "openai" circuit breaker and the "llm-retries" retry budget`,
+    );
+  }
 
   let stopping = false;
   const stop = new Promise<void>(resolve => {
@@ -116,11 +81,7 @@ async function main(settings: DemoSettings): Promise<void> {
     let phaseIndex = -1;
     const drive = async () => {
       const { phase, index, progress } = schedule.at(elapsed());
-      const errorRate =
-        phase.mode === 'recovering' ? (phase.errorRate ?? 0) * (1 - progress) : (phase.errorRate ?? 0);
-      await primary.setMode(phase.mode, errorRate);
-      primary.streamFaults = phase.streamFaults ?? 0;
-      backup.overloadRate = phase.backupOverload ?? 0.02;
+      await providers.follow(phase, progress);
       tools.orderFailureRate = phase.orderFailureRate ?? ORDER_FAILURE_RATE;
       if (index !== phaseIndex) {
         phaseIndex = index;
@@ -147,17 +108,15 @@ async function main(settings: DemoSettings): Promise<void> {
     console.log(
       `\nSummary of scenario "${settings.scenario}" (seed ${settings.seed}):\n${reporter.summary()}`,
     );
-    console.log(
-      `Primary provider answered: ${JSON.stringify(primary.statuses)}; backup provider: ${JSON.stringify(backup.statuses)}`,
-    );
+    console.log(providers.statusLine());
     reporter.dispose();
   } while (settings.loop && !stopping);
 
   console.log(`\nMetrics stay at ${telemetry.metricsUrl} until exit. Done.`);
   support.dispose();
   await monitor.close();
-  await primary.stop();
-  await backup.stop();
+  await providers.stop();
+  await shared?.dispose();
   await telemetry.shutdown();
 }
 
@@ -171,7 +130,7 @@ try {
 if (settings === undefined) {
   console.log(HELP);
 } else {
-  main(settings).catch(error => {
+  (settings.replicas > 1 ? runFleet(settings) : main(settings)).catch(error => {
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(error instanceof UsageError ? 2 : 1);
   });

@@ -8,6 +8,7 @@ import type {
   RecoveryManager,
   RetryBudget,
 } from 'agent-resilience';
+import type { RedisCoordinator } from 'agent-resilience/redis';
 import type { AnswerCache, ReadReply } from './replies.js';
 import type { Article } from './tools.js';
 
@@ -31,6 +32,13 @@ export const FAILURE_CATEGORIES: readonly ErrorCategory[] = [
 export const systemPrompt = (articles: readonly Article[]): string =>
   `You are a concise, friendly customer-support agent for an online shop. Relevant articles: ${articles.map(a => a.title).join(', ')}.`;
 
+/**
+ * The options that share the primary provider's circuit breaker with the fleet (none without a coordinator): one
+ * replica at a time probes, holding the probe for at most the attempt timeout.
+ */
+export const breakerFleet = (shared: RedisCoordinator | undefined) =>
+  shared === undefined ? {} : { shared, probeTimeoutMs: 5_000 };
+
 /** One customer question to answer. */
 export interface ReplyRequest {
   readonly question: string;
@@ -48,6 +56,8 @@ export interface ReplyContext {
   readonly errors: ErrorAggregator;
   /** The last good answers, served when both models fail. */
   readonly answers: AnswerCache;
+  /** The fleet's coordinator: the primary provider's breaker is shared through it ({@link breakerFleet}). */
+  readonly shared?: RedisCoordinator | undefined;
   /** Counts each request sent to the primary model. */
   readonly onPrimaryAttempt: () => void;
   /** Told of each retry of a model call and what set its wait. */

@@ -136,6 +136,25 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
     },
     { name: 'healthy again', mode: 'healthy', share: 0.16, narration: 'full traffic to the primary model' },
   ],
+  // One clean outage and its recovery, without stream faults: the breakers open, the backup answers (rarely
+  // overloaded), a probe closes them again. Short runs show a fleet's breakers acting as one (fleet-main.test.ts).
+  failover: [
+    { name: 'healthy', mode: 'healthy', share: 0.25, narration: 'all calls answered by the primary model' },
+    {
+      name: 'outage (503)',
+      mode: 'outage_503',
+      share: 0.35,
+      narration: 'every call fails: the breaker opens, the backup model streams the answers',
+    },
+    {
+      name: 'recovery',
+      mode: 'recovering',
+      share: 0.2,
+      errorRate: 0.1,
+      narration: 'provider back: a probe closes the breaker, the ramp admits traffic gradually',
+    },
+    { name: 'healthy again', mode: 'healthy', share: 0.2, narration: 'full traffic to the primary model' },
+  ],
 };
 
 /** Phases of a scenario with their start and end times. */

@@ -8,6 +8,7 @@ import {
   NonRetryableError,
   watchErrorPatterns,
 } from 'agent-resilience';
+import type { RedisCoordinator } from 'agent-resilience/redis';
 import { AnswerCache, type ReplySource } from './replies.js';
 import type { ReplyContext, ReplyModel } from './reply-model.js';
 import type { Article, SupportTools } from './tools.js';
@@ -32,6 +33,11 @@ export interface SupportAgentDeps {
   readonly onNotice: (text: string) => void;
   /** Told the time from asking a model to its first content chunk (retries and fallbacks included), in ms. */
   readonly onFirstChunk: (ms: number) => void;
+  /**
+   * The fleet's coordinator, when the agent runs as one of several replicas: the primary provider's circuit
+   * breaker and the retry budget are then shared by the fleet through Redis. Absent: they are this process's.
+   */
+  readonly shared?: RedisCoordinator | undefined;
 }
 
 /** The topic of a question without ids, so answers can be cached per topic. */
@@ -39,7 +45,8 @@ const topicOf = (question: string): string => question.toLowerCase().replace(/#?
 
 /**
  * Builds the support agent and the resilience pieces every model call shares:
- * - a shared retry budget (20 % of calls + 1/s over 10 s) that caps retries during the outage;
+ * - a shared retry budget (20 % of calls + 1/s over 10 s) that caps retries during the outage (over the whole
+ *   fleet with `deps.shared`);
  * - error patterns of the primary model, watched in-process;
  * - graceful degradation of the knowledge search, and retried tools;
  * - run-level retry: a run whose reply stream broke after its first chunk restarts once;
@@ -47,7 +54,12 @@ const topicOf = (question: string): string => question.toLowerCase().replace(/#?
  * The model calls themselves are `deps.replies`' (see client-replies.ts and ai-sdk-replies.ts).
  */
 export function createSupportAgent(deps: SupportAgentDeps) {
-  const budget = createRetryBudget('llm-retries', { ratio: 0.2, minPerSecond: 1, windowMs: 10_000 });
+  const budget = createRetryBudget('llm-retries', {
+    ratio: 0.2,
+    minPerSecond: 1,
+    windowMs: 10_000,
+    shared: deps.shared,
+  });
   // Error patterns of the primary model, watched in-process (a spike is also a metric and a span event).
   const errors = new ErrorAggregator({ windowMs: 10_000 });
   const pattern = (category: ErrorCategory, count: number) => ({
@@ -82,6 +94,7 @@ export function createSupportAgent(deps: SupportAgentDeps) {
     budget,
     errors,
     answers,
+    shared: deps.shared,
     onPrimaryAttempt: deps.onPrimaryAttempt,
     onRetry: deps.onPrimaryRetry,
   });

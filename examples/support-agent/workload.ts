@@ -1,7 +1,8 @@
 import type { Reporter } from './reporter.js';
 import type { SupportAgent } from './support-agent.js';
 
-const QUESTIONS = [
+/** What customers ask (`{id}`: an order number). */
+export const QUESTIONS = [
   'How do I get a refund for order #{id}?',
   'Where is my order #{id}?',
   'How long does shipping take to Lisbon?',
