@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CASE, successPathCases } from './cases.js';
 import { classifyLinearTable, LINEAR_CASES } from './classify-linear.js';
+import { coordinationTable, runCoordinationBench } from './coordination.js';
 import { ratio, runBench } from './harness.js';
 import { runStreamBench, streamTable } from './stream.js';
 import { table } from './table.js';
@@ -54,6 +55,20 @@ describe('benchmark harness (no timing assertions: those are the benchmark itsel
     ]);
     expect(streamTable(rows)).toContain('ns per chunk added');
   });
+
+  it('runs the shared-pieces benchmark on a real redis-server: no call fails, Redis up or killed', async () => {
+    const rows = await runCoordinationBench(true);
+    expect(rows?.map(r => `${r.piece}/${r.redis}`)).toEqual([
+      'breaker/up',
+      'budget/up',
+      'rate limiter/up',
+      'breaker/killed',
+      'budget/killed',
+      'rate limiter/killed',
+    ]);
+    for (const row of rows ?? []) expect(row.failed, `${row.piece} with Redis ${row.redis}`).toBe(0);
+    expect(coordinationTable(rows)).toContain('added µs');
+  }, 60_000);
 
   it('renders the zero-delay retry table', () => {
     const rendered = zeroDelayTable([{ implementation: 'ours', calls: 10, usPerRetry: 1.5 }]);

@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: success-path cost of our pipeline against bare cockatiel and opossum, memory per policy,
  * retry load amplification, classification time on hostile text (linear, bounded), the cost of a zero-delay
- * retry and of a resilient stream per chunk. It measures the built package (`sdk/dist`, what users install), so
- * `npm run bench` builds first. Each configuration runs in its own process next to the cockatiel references (an
+ * retry, of a resilient stream per chunk, and of the pieces shared across replicas on a local Redis. It measures
+ * the built package (`sdk/dist`, what users install), so `npm run bench` builds first. Each configuration runs in its own process next to the cockatiel references (an
  * app runs one configuration; mixing them in one process makes shared call sites megamorphic and penalises
  * whichever runs second). Runs on Node >= 22
  * (re-executes itself under `npx -y node@24` on older Node: Node 20's AbortSignal is ~16x slower and distorts
@@ -168,3 +168,6 @@ console.log(`\n${zeroDelayTable(await runZeroDelay(quick))}`);
 
 const { runStreamBench, streamTable } = await import('./stream.js');
 console.log(`\n${streamTable(await runStreamBench(quick))}`);
+
+const { runCoordinationBench, coordinationTable } = await import('./coordination.js');
+console.log(`\n${coordinationTable(await runCoordinationBench(quick))}`);
