@@ -113,6 +113,23 @@ describe('startTelemetry', () => {
     );
   });
 
+  // Defect: NodeSDK merges the resource it detects (a random service.instance.id among others) over the configured
+  // one, so resourceAttributes lost to detection: a replica could not name itself.
+  it('labels the series with the resourceAttributes given, over what NodeSDK detects', async () => {
+    handle = await startTelemetry({
+      serviceName: 'resource-test',
+      otlp: false,
+      prometheus: { port: 0 },
+      resourceAttributes: { 'service.instance.id': 'replica-7', 'host.name': 'configured-host' },
+    });
+    await createPolicy('resource.policy', { registry: null }).execute(() => 'ok');
+    const series = parseExposition(await (await fetch(handle.metricsUrl!)).text()).filter(s =>
+      s.name.startsWith('resilience_'),
+    );
+    expect(series.length).toBeGreaterThan(0);
+    for (const s of series) expect(s.labels.service_instance_id).toBe('replica-7');
+  });
+
   it('answers unknown paths with 404 and other methods with 405', async () => {
     handle = await startTelemetry({ serviceName: 'naming-test', otlp: false, prometheus: { port: 0 } });
     const url = new URL(handle.metricsUrl!);

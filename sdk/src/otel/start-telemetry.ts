@@ -1,12 +1,12 @@
 import { logs, metrics, trace } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import { type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { currentTelemetry, globalTracerDelegate } from '../telemetry/telemetry.js';
 import { PrometheusEndpoint } from './prometheus-endpoint.js';
+import { resourceDetectors } from './resource-detectors.js';
 import { settleWithin } from './settle-within.js';
 import {
   type OtlpSettings,
@@ -106,7 +106,8 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
   }
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
-    resource: resourceFromAttributes({
+    // The app's attributes are detected last, so they win over what NodeSDK detects (see resourceDetectors).
+    resourceDetectors: resourceDetectors({
       ...(options.serviceVersion === undefined ? {} : { 'service.version': options.serviceVersion }),
       ...options.resourceAttributes,
     }),
