@@ -34,6 +34,8 @@ export class RedisCoordinator {
   private subscriber: RedisClientLike | undefined;
   private subscribing: Promise<RedisClientLike | undefined> | undefined;
   private readonly channels = new Map<string, Set<(message: string) => void>>();
+  /** Channels subscribed on the pub/sub connection (one node-redis listener each, whatever ours). */
+  private readonly subscribed = new Set<string>();
   private readonly reconnectListeners = new Set<() => void>();
   private current: CoordinationState;
   private disposed = false;
@@ -124,6 +126,7 @@ export class RedisCoordinator {
    * are untrusted input: the listener validates them.
    */
   subscribe(channel: string, onMessage: (message: string) => void): () => void {
+    if (this.disposed) return () => {};
     let listeners = this.channels.get(channel);
     if (listeners === undefined) {
       listeners = new Set();
@@ -136,13 +139,14 @@ export class RedisCoordinator {
       current?.delete(onMessage);
       if (current?.size === 0) {
         this.channels.delete(channel);
-        this.subscriber?.unsubscribe(channel).catch(() => {});
+        if (this.subscribed.delete(channel)) this.subscriber?.unsubscribe(channel).catch(() => {});
       }
     };
   }
 
   /** Runs `listener` each time Redis answers again after an outage (pieces resync their shared state). */
   onReconnect(listener: () => void): () => void {
+    if (this.disposed) return () => {};
     this.reconnectListeners.add(listener);
     return () => this.reconnectListeners.delete(listener);
   }
@@ -185,12 +189,16 @@ export class RedisCoordinator {
 
   private async listen(channel: string): Promise<void> {
     const subscriber = await this.subscriberConnection();
+    // Its listeners may have left meanwhile, and come back (a second listen then finds it subscribed).
     if (subscriber === undefined || this.disposed) return;
+    if (!this.channels.has(channel) || this.subscribed.has(channel)) return;
+    this.subscribed.add(channel);
     try {
       await subscriber.subscribe(channel, message => {
         for (const listener of this.channels.get(channel) ?? []) listener(message);
       });
     } catch (error) {
+      this.subscribed.delete(channel);
       this.fail('subscribe', error);
     }
   }

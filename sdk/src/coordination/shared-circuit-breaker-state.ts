@@ -30,7 +30,7 @@ const isReplicaList = (value: unknown): value is string[] =>
 /** A state read from the store or heard on the channel, with the replica that wrote it. */
 export interface WrittenFleetState {
   readonly state: FleetCircuitState;
-  /** The coordinator `instanceId` of the replica that wrote it. */
+  /** The `replicaId` of the breaker that wrote it (its coordinator's `instanceId` and a sequence number). */
   readonly by: string;
 }
 

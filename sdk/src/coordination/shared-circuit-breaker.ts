@@ -14,6 +14,8 @@ export type { FleetCircuitEvents } from '../policies/shared-breaker.js';
 
 /** Lifetime of a breaker's stored state after its last change (a live fleet stores it again when it expired). */
 export const STATE_TTL_MS = 86_400_000;
+/** Breakers made in this process (each one's {@link SharedCircuitBreaker.replicaId} is its own). */
+let breakers = 0;
 /** Longest lease another replica may report holding (its `probeTimeoutMs`). */
 const MAX_LEASE_MS = 86_400_000;
 
@@ -70,7 +72,7 @@ end
 return {'denied', left}
 `);
 
-/** Deletes KEYS[1] if it still holds ARGV[1] (a value found not to be a state). */
+/** Deletes KEYS[1] if it still holds ARGV[1] (a value found not to be a state; a probe lease of ours). */
 const DISCARD = new RedisScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -84,6 +86,11 @@ return 0
  * a state is counted (`invalid_value`), ignored and, when stored, deleted so the fleet can store its state again.
  */
 export class SharedCircuitBreaker implements SharedCircuit {
+  /**
+   * This breaker's id in the fleet: its coordinator's `instanceId` and a sequence number, so two breakers of one
+   * name on one coordinator (`registry: null`, two registries) are two members that hear each other, never one.
+   */
+  readonly replicaId: string;
   private readonly stateKey: string;
   private readonly leaseKey: string;
   private readonly channel: string;
@@ -98,12 +105,9 @@ export class SharedCircuitBreaker implements SharedCircuit {
     this.stateKey = coordinator.key('circuit_breaker', name);
     this.leaseKey = coordinator.key('circuit_breaker.lease', name);
     this.channel = coordinator.key('circuit_breaker.changes', name);
+    this.replicaId = `${coordinator.instanceId}.${++breakers}`;
     this.unsubscribe = coordinator.subscribe(this.channel, message => this.heard(message));
     this.offReconnect = coordinator.onReconnect(() => events.reconnected());
-  }
-
-  get replicaId(): string {
-    return this.coordinator.instanceId;
   }
 
   private heard(message: string): void {
@@ -113,7 +117,7 @@ export class SharedCircuitBreaker implements SharedCircuit {
       return;
     }
     // This replica learns its own changes from the script's answer.
-    if (written.by !== this.coordinator.instanceId) this.events.announced(written.state);
+    if (written.by !== this.replicaId) this.events.announced(written.state);
   }
 
   async read(): Promise<FleetCircuitState | null | undefined> {
@@ -124,7 +128,7 @@ export class SharedCircuitBreaker implements SharedCircuit {
   }
 
   async propose(expected: number, change: FleetCircuitChange): Promise<FleetProposalAnswer | undefined> {
-    const args = [String(expected), ...changeArguments(change), this.coordinator.instanceId];
+    const args = [String(expected), ...changeArguments(change), this.replicaId];
     const answer = await this.coordinator.script(
       'circuit_breaker_publish',
       PROPOSE,
@@ -144,7 +148,7 @@ export class SharedCircuitBreaker implements SharedCircuit {
       'circuit_breaker_probe',
       PROBE,
       [this.stateKey, this.leaseKey],
-      [String(generation), this.coordinator.instanceId, String(Math.max(1, Math.ceil(leaseMs)))],
+      [String(generation), this.replicaId, String(Math.max(1, Math.ceil(leaseMs)))],
     );
     if (answer === undefined) return undefined;
     const [lease, value] = Array.isArray(answer) && answer.length <= 2 ? answer : [];
@@ -178,8 +182,10 @@ export class SharedCircuitBreaker implements SharedCircuit {
     return undefined;
   }
 
+  /** Stops listening and frees the fleet's probe lease if this breaker holds it (best effort: else it expires). */
   dispose(): void {
     this.unsubscribe();
     this.offReconnect();
+    void this.coordinator.script('circuit_breaker_probe', DISCARD, [this.leaseKey], [this.replicaId]);
   }
 }

@@ -246,17 +246,19 @@ export class SharedBreakerLink {
 
   /**
    * Applies another replica's state through the machine (transitions, telemetry and listeners follow). A reset
-   * asked here and not yet shared is dropped: the fleet moved on after it.
+   * asked here and not yet shared keeps the local (reset) base and is shared next: an operator's reset is not
+   * undone by a change that reached the fleet before it (unless that change is a reset itself).
    */
   private adopt(state: FleetCircuitState): void {
     this.learn(state);
-    this.resetPending = false;
+    const resetting = this.resetPending && state.cause !== 'reset';
+    this.resetPending = resetting;
     const isolatedByOthers = this.othersIsolating(state).length > 0;
     this.applying = true;
     try {
       // Hold first, release last: a change under an isolation is one transition, not two.
       if (isolatedByOthers) this.followIsolation(state);
-      this.host.machine.adopt(baseOf(state), state.cause === 'reset');
+      if (!resetting) this.host.machine.adopt(baseOf(state), state.cause === 'reset');
       if (!isolatedByOthers) this.followIsolation(state);
       if (state.cause === 'reset') this.host.onFleetReset();
     } finally {
@@ -286,9 +288,16 @@ export class SharedBreakerLink {
     }
   }
 
-  /** Stops reading and listening; the fleet's state stays in the store. */
+  /**
+   * Stops reading and listening; the fleet's state stays in the store, without this replica's isolation (once
+   * gone, nobody could release it) and without its probe lease: both best effort (a lost race or a store away
+   * leaves the lease to expire, the isolation to an operator).
+   */
   dispose(): void {
     if (this.disposed) return;
+    this.ownHolds = 0;
+    const leaving = this.known?.isolatedBy.includes(this.circuit.replicaId) ? this.proposal() : undefined;
+    if (leaving !== undefined) void this.ask('publish', () => this.circuit.propose(this.generation, leaving));
     this.disposed = true;
     this.lease.stop();
     clearInterval(this.timer);

@@ -25,7 +25,7 @@ export interface FleetCircuitChange {
   /** `closed`, or `open` since `openedAt` (half-open is never shared: one replica probes, the others stay open). */
   readonly state: 'closed' | 'open';
   /**
-   * The replicas (coordinator `instanceId`s) that hold it isolated (`isolate()`): while any does, every replica
+   * The replicas (their `replicaId`s) that hold it isolated (`isolate()`): while any does, every replica
    * is held open. Each replica adds and removes only itself.
    */
   readonly isolatedBy: readonly string[];
@@ -71,7 +71,7 @@ export interface FleetCircuitEvents {
  * rejects.
  */
 export interface SharedCircuit {
-  /** This replica's id in `isolatedBy` (its coordinator's `instanceId`). */
+  /** This replica's id in `isolatedBy`, unique per breaker (two breakers of one name are two replicas). */
   readonly replicaId: string;
   /** The stored state (`null`: none). */
   read(): Promise<FleetCircuitState | null | undefined>;
