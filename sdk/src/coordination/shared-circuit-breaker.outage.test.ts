@@ -102,6 +102,30 @@ describe('createCircuitBreaker({ shared }) when Redis fails it', () => {
     await until(() => fleet.coordinators.every(c => c.state === 'connected'), 'Redis answers again');
   });
 
+  // Defect: the 1 s healing read (and the probe and compare-and-set scripts) fetched the state key whole before
+  // checking its size: a hostile 1 MB value crossed the wire every second, and a key of another type failed every
+  // read with WRONGTYPE instead of being replaced.
+  it('deletes a state key too long to be a state, or of another type, without sending it', async () => {
+    const [a, b] = await replicas(2);
+    const { state: key } = fleet.keys;
+    const invalid = () =>
+      otel.total(METRIC_COORDINATION_ERRORS, { [ATTR_RESILIENCE_COORDINATION_OPERATION]: 'invalid_value' });
+    for (const plant of [
+      ['SET', key, 'x'.repeat(1_000_000)],
+      ['HSET', key, 'state', 'open'],
+    ]) {
+      const before = await invalid();
+      await fleet.command(plant);
+      for (let i = 0; i < 300 && (await fleet.command(['EXISTS', key])) === 1; i++) await sleep(10);
+      expect(await fleet.command(['EXISTS', key])).toBe(0);
+      expect(await invalid()).toBeGreaterThan(before);
+    }
+    expect([a?.state, b?.state]).toEqual(['closed', 'closed']);
+    const { call } = provider();
+    expect(await open(a, call)).toBe(true);
+    await until(() => b?.state === 'open', 'B is open');
+  });
+
   it('ignores and counts a corrupt or foreign state, stored or announced, then stores the fleet state again', async () => {
     const [a, b] = await replicas(2);
     const { state: key, channel } = fleet.keys;

@@ -8,7 +8,7 @@ import type {
 } from '../policies/shared-breaker.js';
 import { RedisScript } from './redis-client.js';
 import type { RedisCoordinator } from './redis-coordinator.js';
-import { changeArguments, parseFleetState } from './shared-circuit-breaker-state.js';
+import { changeArguments, MAX_STATE_CHARS, parseFleetState } from './shared-circuit-breaker-state.js';
 
 export type { FleetCircuitEvents } from '../policies/shared-breaker.js';
 
@@ -20,14 +20,36 @@ let breakers = 0;
 const MAX_LEASE_MS = 86_400_000;
 
 /**
+ * Lua reading the state key without trusting it: `nil` when there is none; a key of another type or a value
+ * longer than any state is deleted (a foreign or hostile value never crosses the wire) and read as `'x'`, a value
+ * the client counts as not trusted.
+ */
+const BOUNDED_GET = `
+local function bounded(key)
+  local kind = redis.call('TYPE', key).ok
+  if kind == 'none' then return false end
+  if kind ~= 'string' or redis.call('STRLEN', key) > ${MAX_STATE_CHARS} then
+    redis.call('DEL', key)
+    return 'x'
+  end
+  return redis.call('GET', key)
+end
+`;
+
+/** The stored state (bounded, see {@link BOUNDED_GET}). KEYS: state. */
+const READ = new RedisScript(`${BOUNDED_GET}
+return bounded(KEYS[1])
+`);
+
+/**
  * Compare-and-set of the fleet's state. KEYS: state, probe lease. ARGV: expected generation, state, isolatedBy
  * (a JSON array of replica ids), openedAt, openings, cause, writer id, TTL ms, channel. A stored state past the expected generation wins (answer
  * `{0, stored}`); otherwise the change is stored as generation expected + 1, the probe lease (of the previous
  * generation) is freed and the new state announced (answer `{1, stored}`). A stored value that is not a state is
  * overwritten (the reader has counted it).
  */
-const PROPOSE = new RedisScript(`
-local current = redis.call('GET', KEYS[1])
+const PROPOSE = new RedisScript(`${BOUNDED_GET}
+local current = bounded(KEYS[1])
 local expected = tonumber(ARGV[1])
 if current then
   local ok, stored = pcall(cjson.decode, current)
@@ -51,8 +73,8 @@ return {1, value}
  * replica's (`{'granted', ms}`: taken with SET NX PX, or already its own and extended) or another's
  * (`{'denied', ms left}`; a lease without expiry, not ours, is given one).
  */
-const PROBE = new RedisScript(`
-local current = redis.call('GET', KEYS[1])
+const PROBE = new RedisScript(`${BOUNDED_GET}
+local current = bounded(KEYS[1])
 local generation = 0
 if current then
   local ok, stored = pcall(cjson.decode, current)
@@ -121,9 +143,7 @@ export class SharedCircuitBreaker implements SharedCircuit {
   }
 
   async read(): Promise<FleetCircuitState | null | undefined> {
-    const raw = await this.coordinator.run('circuit_breaker_read', c =>
-      c.sendCommand(['GET', this.stateKey]),
-    );
+    const raw = await this.coordinator.script('circuit_breaker_read', READ, [this.stateKey], []);
     return raw === undefined ? undefined : this.stored(raw);
   }
 
