@@ -167,6 +167,7 @@ const CLOSED_VALUES: ReadonlyArray<readonly [attribute: string, values: readonly
       'connect',
       'subscribe',
       'rate_limiter_acquire',
+      'rate_limiter_release',
       'circuit_breaker_read',
       'circuit_breaker_publish',
       'circuit_breaker_probe',

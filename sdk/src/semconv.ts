@@ -331,6 +331,7 @@ export const COORDINATION_OPERATIONS = [
   'connect',
   'subscribe',
   'rate_limiter_acquire',
+  'rate_limiter_release',
   'circuit_breaker_read',
   'circuit_breaker_publish',
   'circuit_breaker_probe',

@@ -134,7 +134,7 @@ describe('shared rate limiter on Redis', () => {
     ['a fractional wait', [0, 1.5, 0]],
     ['reset not 0 or 1', [1, 0, 7]],
   ])('does not trust a reply that is %s: counted, and the permit is decided locally', async (_, reply) => {
-    const garbled = { ...fleetMethods(fleet), script: async () => reply };
+    const garbled = { ...fleetMethods(fleet), run: async () => reply as never };
     const source = new RedisRateLimit(garbled, 'chat', config(KINDS[1]));
     expect(await source.acquire('k')).toBeUndefined();
     expect(await otel.total(METRIC_COORDINATION_ERRORS, INVALID)).toBe(1);
@@ -206,6 +206,7 @@ function config(options: RateLimiterOptions) {
 function fleetMethods(coordinator: RedisCoordinator) {
   return {
     key: coordinator.key.bind(coordinator),
+    run: coordinator.run.bind(coordinator),
     script: coordinator.script.bind(coordinator),
     invalid: coordinator.invalid.bind(coordinator),
     instanceId: coordinator.instanceId,

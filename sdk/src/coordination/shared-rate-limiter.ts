@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { RateLimiterConfig } from '../load/rate-limiter-options.js';
 import type { PermitDecision, SharedPermitSource } from '../load/shared-rate-limit.js';
+import type { RedisScript } from './redis-client.js';
 import type { RedisCoordinator } from './redis-coordinator.js';
-import { SLIDING_WINDOW, TOKEN_BUCKET } from './shared-rate-limiter-scripts.js';
+import { SLIDING_WINDOW, TOKEN_BUCKET, TOKEN_BUCKET_RELEASE } from './shared-rate-limiter-scripts.js';
 
 /** Longest user key kept as it is in a Redis key; a longer one is hashed (SHA-256), so keys stay small. */
 const MAX_PLAIN_KEY = 128;
 
 /** What the shared rate limiter uses of its coordinator. */
-type Fleet = Pick<RedisCoordinator, 'key' | 'script' | 'invalid' | 'instanceId'>;
+type Fleet = Pick<RedisCoordinator, 'key' | 'run' | 'script' | 'invalid' | 'instanceId'>;
 
-const GRANTED: PermitDecision = Object.freeze({ granted: true, retryAfterMs: 0 });
+/** A permit the fleet granted: its Redis key and, in a sliding window, the member the grant added. */
+interface Grant {
+  readonly redisKey: string;
+  readonly member?: string;
+}
 
 /**
  * The fleet-wide permits of one rate limiter on Redis: each permit is one atomic Lua script (one round trip,
@@ -19,12 +24,18 @@ const GRANTED: PermitDecision = Object.freeze({ granted: true, retryAfterMs: 0 }
  * `…:k:<key>` per key (`…:h:<sha256>` past 128 characters), each with a TTL of about `intervalMs`.
  * A reply that is not the script's shape or is out of range is not trusted: counted, and the limiter decides
  * locally; a key that held a foreign value is counted and starts afresh.
+ *
+ * A grant that came too late (the coordinator's timeout passed, or the limiter's caller gave up: `release`) goes
+ * back to the fleet in the background: its member removed from the window, or its token returned to the bucket.
  */
 export class RedisRateLimit implements SharedPermitSource {
   private readonly args: readonly string[];
   /** The longest wait a reply may announce: one token's refill, or (server clock stepped back) two windows. */
   private readonly maxRetryAfterMs: number;
   private readonly base: string;
+  private readonly acquireScript: RedisScript;
+  /** The grants made and not given back, by the decision handed out (one object per grant). */
+  private readonly grants = new WeakMap<PermitDecision, Grant>();
   private sequence = 0;
 
   constructor(
@@ -34,6 +45,7 @@ export class RedisRateLimit implements SharedPermitSource {
   ) {
     const { kind, limit, intervalMs, burst } = config;
     this.base = fleet.key('rate_limiter', name, kind);
+    this.acquireScript = kind === 'token_bucket' ? TOKEN_BUCKET : SLIDING_WINDOW;
     this.args =
       kind === 'token_bucket'
         ? [String(limit), String(intervalMs), String(burst)]
@@ -43,18 +55,48 @@ export class RedisRateLimit implements SharedPermitSource {
   }
 
   async acquire(key: string | undefined): Promise<PermitDecision | undefined> {
-    const keys = [this.redisKey(key)];
-    const reply =
+    const grant: Grant =
       this.config.kind === 'token_bucket'
-        ? await this.fleet.script('rate_limiter_acquire', TOKEN_BUCKET, keys, this.args)
-        : await this.fleet.script('rate_limiter_acquire', SLIDING_WINDOW, keys, [
-            ...this.args,
-            `${this.fleet.instanceId}:${++this.sequence}`,
-          ]);
-    if (reply === undefined) return undefined;
+        ? { redisKey: this.redisKey(key) }
+        : { redisKey: this.redisKey(key), member: `${this.fleet.instanceId}:${++this.sequence}` };
+    const args = grant.member === undefined ? this.args : [...this.args, grant.member];
+    const sent: Array<Promise<unknown>> = [];
+    const reply = await this.fleet.run('rate_limiter_acquire', client => {
+      const script = this.acquireScript.run(client, [grant.redisKey], args);
+      sent.push(script);
+      return script;
+    });
+    if (reply === undefined) {
+      // No answer in time (the limiter decides locally), but the script may still run: a grant goes back.
+      sent[0]?.then(
+        late => {
+          if (isGrantReply(late)) void this.giveBack(grant);
+        },
+        () => {},
+      );
+      return undefined;
+    }
     const decision = this.decision(reply);
     if (decision === undefined) this.fleet.invalid('rate limiter reply');
+    else if (decision.granted) this.grants.set(decision, grant);
     return decision;
+  }
+
+  /**
+   * Gives back a permit this source granted (`grant`: the decision `acquire` resolved with) to a caller that had
+   * given up; once per grant. Best effort, within the coordinator's timeout; never rejects.
+   */
+  async release(_key: string | undefined, grant: PermitDecision): Promise<void> {
+    const granted = this.grants.get(grant);
+    if (granted === undefined) return;
+    this.grants.delete(grant);
+    await this.giveBack(granted);
+  }
+
+  private async giveBack({ redisKey, member }: Grant): Promise<void> {
+    await (member === undefined
+      ? this.fleet.script('rate_limiter_release', TOKEN_BUCKET_RELEASE, [redisKey], this.args)
+      : this.fleet.run('rate_limiter_release', client => client.sendCommand(['ZREM', redisKey, member])));
   }
 
   private redisKey(key: string | undefined): string {
@@ -75,6 +117,13 @@ export class RedisRateLimit implements SharedPermitSource {
       (retryAfterMs as number) <= this.maxRetryAfterMs;
     if (!refused && !(granted === 1 && retryAfterMs === 0)) return undefined;
     if (reset === 1) this.fleet.invalid('rate limiter state');
-    return refused ? { granted: false, retryAfterMs: retryAfterMs as number } : GRANTED;
+    return refused
+      ? { granted: false, retryAfterMs: retryAfterMs as number }
+      : { granted: true, retryAfterMs: 0 };
   }
+}
+
+/** Whether a script reply (checked no further: it came too late to be used) says the permit was granted. */
+function isGrantReply(reply: unknown): boolean {
+  return Array.isArray(reply) && reply[0] === 1;
 }

@@ -15,7 +15,12 @@ import {
   type RateLimiterConfig,
   type SharedRateLimiterOptions,
 } from './rate-limiter-options.js';
-import { type PermitDecision, type SharedPermitSource, usableDecision } from './shared-rate-limit.js';
+import {
+  giveBack,
+  type PermitDecision,
+  type SharedPermitSource,
+  usableDecision,
+} from './shared-rate-limit.js';
 
 /** What the monitoring API reports for a rate limiter. */
 export interface RateLimiterSnapshot {
@@ -190,7 +195,14 @@ export class RateLimiter implements CallStage {
     const start = this.now();
     let slept = 0;
     for (;;) {
-      const answer = await raceAbort(this.askFleet(source, key), signal);
+      const asking = this.askFleet(source, key);
+      const answer = await raceAbort(asking, signal).catch((reason: unknown) => {
+        // The caller gave up first: a permit the fleet still grants goes back to it (never counted here).
+        void asking.then(late => {
+          if (late?.granted) giveBack(source, key, late);
+        });
+        throw reason;
+      });
       const left = this.config.maxWaitMs - Math.max(this.now() - start, slept);
       if (answer === undefined) return this.takeLocal(key, signal, ctx, Math.max(0, left), slept > 0);
       if (answer.granted) return this.grantShared(key, slept > 0);

@@ -160,4 +160,73 @@ describe('rate limiter shared across a fleet (the port)', () => {
       expect(limiter.snapshot()).toMatchObject({ granted: 1, waited: 1, fallbacks: 1 });
     });
   });
+
+  // Defect (issue 10 review): the fleet answered after the caller aborted, and its grant was lost to the fleet.
+  describe('a grant that arrives after the caller aborted', () => {
+    /** A fleet whose one answer the test gives later; `released` records the permits given back. */
+    function lateFleet(release?: (key: string | undefined, grant: PermitDecision) => void) {
+      let answer: (decision: PermitDecision | undefined) => void = () => {};
+      const released: Array<[string | undefined, PermitDecision]> = [];
+      const source: SharedPermitSource = {
+        acquire: () => new Promise(resolve => (answer = resolve)),
+        release: (key, grant) => {
+          released.push([key, grant]);
+          return release?.(key, grant);
+        },
+      };
+      const limiter = createRateLimiter('late', {
+        registry: null,
+        limit: 1,
+        shared: { rateLimit: () => source },
+      });
+      return { limiter, released, answer: (decision: PermitDecision | undefined) => answer(decision) };
+    }
+
+    async function abortThenAnswer(
+      fleet: ReturnType<typeof lateFleet>,
+      decision: PermitDecision | undefined,
+    ) {
+      const controller = new AbortController();
+      const taking = fleet.limiter.acquire('k', controller.signal).catch(e => e);
+      controller.abort(new Error('user left'));
+      expect(await taking).toMatchObject({ message: 'user left' });
+      fleet.answer(decision);
+      // The late answer and its release run on microtasks: one macrotask turn sees them done.
+      await new Promise(resolve => setImmediate(resolve));
+    }
+
+    it('gives the permit back to the fleet, once, and counts no grant', async () => {
+      const fleet = lateFleet();
+      const grant = { granted: true, retryAfterMs: 0 };
+      await abortThenAnswer(fleet, grant);
+      expect(fleet.released).toEqual([['k', grant]]);
+      expect(fleet.released[0]?.[1]).toBe(grant);
+      expect(fleet.limiter.snapshot()).toMatchObject({ granted: 0, rejected: 0 });
+    });
+
+    it.each([
+      ['a refusal', refused(500)],
+      ['no answer', undefined],
+    ])('gives nothing back for %s', async (_, decision) => {
+      const fleet = lateFleet();
+      await abortThenAnswer(fleet, decision);
+      expect(fleet.released).toEqual([]);
+    });
+
+    it('fails nothing when the fleet cannot give permits back, or its release throws or rejects', async () => {
+      const withoutRelease = scriptedFleet(GRANTED).fleet;
+      const limiter = createRateLimiter('l', { registry: null, limit: 1, shared: withoutRelease });
+      const controller = new AbortController();
+      const taking = limiter.acquire('k', controller.signal).catch(e => e);
+      controller.abort(new Error('user left'));
+      expect(await taking).toMatchObject({ message: 'user left' });
+      const throwing = lateFleet(() => {
+        throw new Error('port bug');
+      });
+      await abortThenAnswer(throwing, GRANTED);
+      const rejecting = lateFleet(() => Promise.reject(new Error('port bug')) as never);
+      await abortThenAnswer(rejecting, GRANTED);
+      expect([throwing.released.length, rejecting.released.length]).toEqual([1, 1]);
+    });
+  });
 });

@@ -15,6 +15,12 @@ export interface SharedPermitSource {
    * limiter then decides on its local permits. Should never reject (a rejection is treated as `undefined`).
    */
   acquire(key: string | undefined): Promise<PermitDecision | undefined>;
+  /**
+   * Optional: gives back a permit the fleet granted (`grant`: the very decision `acquire(key)` resolved with) to a
+   * caller that had given up before the answer came, so the fleet does not count a call that never ran. Best
+   * effort and in the background: the limiter does not wait for it, and a throw or a rejection is ignored.
+   */
+  release?(key: string | undefined, grant: PermitDecision): void;
 }
 
 /**
@@ -35,4 +41,13 @@ export function usableDecision(answer: PermitDecision | undefined): PermitDecisi
   const usable =
     typeof answer?.granted === 'boolean' && answer.retryAfterMs >= 0 && answer.retryAfterMs < Infinity;
   return usable ? answer : undefined;
+}
+
+/** Gives `grant` back to a fleet that can take it, in the background; whatever its `release` does is ignored. */
+export function giveBack(source: SharedPermitSource, key: string | undefined, grant: PermitDecision): void {
+  try {
+    Promise.resolve(source.release?.(key, grant)).catch(() => {});
+  } catch {
+    // A port that throws instead of answering: nothing to give back, nothing to fail.
+  }
 }
