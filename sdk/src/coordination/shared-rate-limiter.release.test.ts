@@ -9,7 +9,7 @@ import { createRateLimiter, type RateLimiter } from '../load/rate-limiter.js';
 import type { RateLimiterOptions } from '../load/rate-limiter-options.js';
 import { LocalRedis } from '../test-support/redis-server.js';
 import type { RedisCoordinator } from './redis-coordinator.js';
-import { connectedCoordinator } from './test-support/rate-limit-fleet.js';
+import { connectedCoordinator } from './test-support/coordinator.js';
 
 let redis: LocalRedis;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { TestTelemetry } from '../test-support/otel.js';
 import { LocalRedis } from '../test-support/redis-server.js';
 import type { RedisCoordinator } from './redis-coordinator.js';
 import { RedisRateLimit } from './shared-rate-limiter.js';
-import { connectedCoordinator } from './test-support/rate-limit-fleet.js';
+import { connectedCoordinator } from './test-support/coordinator.js';
 
 let redis: LocalRedis;
 beforeAll(async () => {

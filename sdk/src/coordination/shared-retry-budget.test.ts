@@ -21,7 +21,7 @@ import {
   failingCalls,
   stateReached,
 } from './test-support/budget-fleet.js';
-import { connectedCoordinator } from './test-support/rate-limit-fleet.js';
+import { connectedCoordinator } from './test-support/coordinator.js';
 
 let redis: LocalRedis;
 beforeAll(async () => {

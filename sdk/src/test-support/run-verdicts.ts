@@ -6,7 +6,7 @@
  */
 import type { ResilienceTimeoutError } from '../index.js';
 import { ResilienceError } from '../index.js';
-import type { TimeoutKind } from '../semconv.js';
+import type { METRIC_CALL_DURATION, TimeoutKind } from '../semconv.js';
 import { type CallHandle, FAILURE_CATEGORIES, FAILURES, type RunRecord } from './scripted-downstream.js';
 
 /** How a run ended first: the caller aborted, our timeout aborted its signal, or `fn` settled. */
@@ -84,7 +84,7 @@ export function resultText(call: CallHandle): string {
   return `${e.name}(${detail}) ${e.classified.category} attempts=${e.attempts}`;
 }
 
-/** The outcome label of a call in `resilience.call.duration`. */
+/** The outcome label of a call in {@link METRIC_CALL_DURATION}. */
 export function outcomeLabel(call: CallHandle): string {
   const text = resultText(call);
   if (text.startsWith('value')) return 'success';

@@ -14,7 +14,7 @@ import { createRetryBudget, type RetryBudget, syncRetryBudget } from '../../load
 import { RollingCounter } from '../../load/rolling-window.js';
 import { LocalRedis } from '../../test-support/redis-server.js';
 import type { RedisCoordinator } from '../redis-coordinator.js';
-import { connectedCoordinator } from './rate-limit-fleet.js';
+import { connectedCoordinator } from './coordinator.js';
 
 const SECONDS = Number(process.argv[2] ?? 6);
 const WINDOW = { ratio: 0.2, minPerSecond: 5, windowMs: 2_000, buckets: 10 };

@@ -16,7 +16,7 @@ import { createRetryBudget, syncRetryBudget } from '../../load/retry-budget.js';
 import { createPolicy } from '../../pipeline/create-policy.js';
 import type { RetryBudgetGate } from '../../policies/retry-options.js';
 import { FLEET_BUDGET, failingCalls } from './budget-fleet.js';
-import { connectedCoordinator } from './rate-limit-fleet.js';
+import { connectedCoordinator } from './coordinator.js';
 
 const [url = '', keyPrefix = '', mode = '', count = '0', pace = '0'] = process.argv.slice(2);
 setTimeout(() => process.exit(3), 90_000).unref();

@@ -8,7 +8,7 @@
  */
 import { createRateLimiter, type RateLimiter } from '../../load/rate-limiter.js';
 import { LocalRedis } from '../../test-support/redis-server.js';
-import { connectedCoordinator } from './rate-limit-fleet.js';
+import { connectedCoordinator } from './coordinator.js';
 
 const ACQUIRES = Number(process.argv[2] ?? 2_000);
 

@@ -11,7 +11,8 @@ import { createInterface } from 'node:readline';
 import { CallRejectedError } from '../../errors/call-errors.js';
 import { createRateLimiter } from '../../load/rate-limiter.js';
 import { createPolicy } from '../../pipeline/create-policy.js';
-import { connectedCoordinator, PER_THREAD } from './rate-limit-fleet.js';
+import { connectedCoordinator } from './coordinator.js';
+import { PER_THREAD } from './rate-limit-fleet.js';
 
 const [url = '', keyPrefix = '', mode = '', count = '0'] = process.argv.slice(2);
 setTimeout(() => process.exit(3), 30_000).unref();
