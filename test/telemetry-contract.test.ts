@@ -1,16 +1,23 @@
 /**
  * The telemetry contract, written out literally (issue 8 §4): every instrument's name, kind, unit and attribute
- * keys, and the closed values of the coordination attributes, which an alert matches. Nothing here is imported
+ * keys, and the closed values of the attributes alerts and panels match (attempt kind, hedge result, chaos fault,
+ * coordination). Nothing here is imported
  * from semconv.ts, so renaming or re-shaping anything the dashboards, alerts and users depend on fails this test
  * until the lists below are changed too: a reviewed change.
  */
 import { createNoopMeter, type Meter } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import {
+  ATTEMPT_KINDS,
+  ATTR_RESILIENCE_ATTEMPT_KIND,
+  ATTR_RESILIENCE_CHAOS_FAULT,
   ATTR_RESILIENCE_COORDINATION_OPERATION,
   ATTR_RESILIENCE_COORDINATION_STATE,
+  ATTR_RESILIENCE_HEDGE_RESULT,
+  CHAOS_FAULTS,
   COORDINATION_OPERATIONS,
   COORDINATION_STATES,
+  HEDGE_RESULTS,
   METRICS,
 } from '../sdk/src/semconv.js';
 import { createInstruments } from '../sdk/src/telemetry/instruments.js';
@@ -37,6 +44,7 @@ const CONTRACT: ReadonlyArray<
       'error.type',
       'resilience.error.severity',
       'resilience.error.retryable',
+      'resilience.chaos.injected',
     ],
   ],
   [
@@ -122,6 +130,9 @@ const CONTRACT: ReadonlyArray<
     ['resilience.policy', 'resilience.token.kind', 'gen_ai.token.type'],
   ],
   ['resilience.inner_retries', 'counter', '{call}', ['resilience.policy', 'resilience.framework']],
+  ['resilience.hedges', 'counter', '{hedge}', ['resilience.policy', 'resilience.hedge.result']],
+  ['resilience.hedge.saved', 'histogram', 's', ['resilience.policy']],
+  ['resilience.chaos.injections', 'counter', '{injection}', ['resilience.policy', 'resilience.chaos.fault']],
   [
     'gen_ai.client.inference.duration',
     'histogram',
@@ -160,6 +171,25 @@ const CONTRACT: ReadonlyArray<
  * list errors by operation (dashboards/RUNBOOK.md names the operations).
  */
 const CLOSED_VALUES: ReadonlyArray<readonly [attribute: string, values: readonly string[]]> = [
+  ['resilience.attempt.kind', ['original', 'retry', 'hedge']],
+  ['resilience.hedge.result', ['won', 'lost', 'denied']],
+  [
+    'resilience.chaos.fault',
+    [
+      'rate_limited',
+      'overloaded',
+      'server_error',
+      'timeout',
+      'network',
+      'quota_exceeded',
+      'context_length_exceeded',
+      'content_filtered',
+      'latency',
+      'stream_stall',
+      'stream_drop',
+      'stream_error',
+    ],
+  ],
   ['resilience.coordination.state', ['connected', 'degraded']],
   [
     'resilience.coordination.operation',
@@ -207,8 +237,11 @@ describe('the telemetry contract (literal snapshot)', () => {
     expect(created).toEqual(CONTRACT.map(([name, kind, unit]) => [name, kind, unit]));
   });
 
-  it('semconv.ts declares exactly these closed values for the coordination attributes', () => {
+  it('semconv.ts declares exactly these closed values for the attributes alerts and panels match', () => {
     const declared = [
+      [ATTR_RESILIENCE_ATTEMPT_KIND, [...ATTEMPT_KINDS]],
+      [ATTR_RESILIENCE_HEDGE_RESULT, [...HEDGE_RESULTS]],
+      [ATTR_RESILIENCE_CHAOS_FAULT, [...CHAOS_FAULTS]],
       [ATTR_RESILIENCE_COORDINATION_STATE, [...COORDINATION_STATES]],
       [ATTR_RESILIENCE_COORDINATION_OPERATION, [...COORDINATION_OPERATIONS]],
     ];

@@ -33,7 +33,7 @@ export const ATTR_RESILIENCE_ERROR_CATEGORY = 'resilience.error.category';
 export const ATTR_RESILIENCE_ERROR_RETRYABLE = 'resilience.error.retryable';
 /** Severity from the error taxonomy. Values: {@link SEVERITIES}. */
 export const ATTR_RESILIENCE_ERROR_SEVERITY = 'resilience.error.severity';
-/** Whether an attempt is the original call or a retry. Values: {@link ATTEMPT_KINDS}. */
+/** Whether an attempt is the original call, a retry or a hedge. Values: {@link ATTEMPT_KINDS}. */
 export const ATTR_RESILIENCE_ATTEMPT_KIND = 'resilience.attempt.kind';
 /** Zero-based attempt number (0 = original call); spans and span events only. */
 export const ATTR_RESILIENCE_ATTEMPT_NUMBER = 'resilience.attempt.number';
@@ -81,6 +81,21 @@ export const ATTR_RESILIENCE_TOKEN_KIND = 'resilience.token.kind';
 export const ATTR_RESILIENCE_FRAMEWORK = 'resilience.framework';
 /** Chunks a stream had delivered when it broke; span events only. */
 export const ATTR_RESILIENCE_STREAM_CHUNKS = 'resilience.stream.chunks';
+/** How a hedged attempt ended: won the race, lost it, or was never started. Values: {@link HEDGE_RESULTS}. */
+export const ATTR_RESILIENCE_HEDGE_RESULT = 'resilience.hedge.result';
+/** One-based number of a hedged attempt within its round; spans and span events only. */
+export const ATTR_RESILIENCE_HEDGE_NUMBER = 'resilience.hedge.number';
+/** Name of the target a hedged attempt went to (`hedging.targets[].name`); spans and span events only. */
+export const ATTR_RESILIENCE_HEDGE_TARGET = 'resilience.hedge.target';
+/** Why a hedge was not started; span events only. Values: {@link HEDGE_DENIAL_REASONS}. */
+export const ATTR_RESILIENCE_HEDGE_DENIAL_REASON = 'resilience.hedge.denial_reason';
+/** Which fault chaos injection produced. Values: {@link CHAOS_FAULTS}. */
+export const ATTR_RESILIENCE_CHAOS_FAULT = 'resilience.chaos.fault';
+/**
+ * Set (true) on {@link METRIC_ERRORS} data points and on spans of failures that chaos injection produced, so
+ * panels can tell (or leave out) rehearsed failures from real ones; absent on real failures.
+ */
+export const ATTR_RESILIENCE_CHAOS_INJECTED = 'resilience.chaos.injected';
 
 // GenAI attributes (copied from the GenAI semantic conventions; Development status).
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
@@ -148,7 +163,8 @@ export type Strategy = (typeof STRATEGIES)[number];
 export const OUTCOMES = ['success', 'failure', 'fallback', 'rejected', 'cancelled'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export const ATTEMPT_KINDS = ['original', 'retry'] as const;
+/** `hedge`: a hedged attempt, started while an earlier attempt of the same round was still running. */
+export const ATTEMPT_KINDS = ['original', 'retry', 'hedge'] as const;
 export type AttemptKind = (typeof ATTEMPT_KINDS)[number];
 
 export const CIRCUIT_STATES = ['closed', 'open', 'half_open', 'isolated'] as const;
@@ -174,6 +190,36 @@ export type FallbackKind = (typeof FALLBACK_KINDS)[number];
 /** `first_chunk`: no content chunk within `firstChunkTimeoutMs`; `stall`: a gap between chunks over `stallTimeoutMs`. */
 export const TIMEOUT_KINDS = ['attempt', 'total', 'first_chunk', 'stall'] as const;
 export type TimeoutKind = (typeof TIMEOUT_KINDS)[number];
+
+/** `won`: the hedge's result was used; `lost`: another attempt's was (the hedge was aborted); `denied`: not started. */
+export const HEDGE_RESULTS = ['won', 'lost', 'denied'] as const;
+export type HedgeResult = (typeof HEDGE_RESULTS)[number];
+
+/** `budget_exhausted`: the retry budget had no token; `circuit_open`/`rejected`: the target's breaker or an admission stage refused it. */
+export const HEDGE_DENIAL_REASONS = ['budget_exhausted', 'circuit_open', 'rejected'] as const;
+export type HedgeDenialReason = (typeof HEDGE_DENIAL_REASONS)[number];
+
+/**
+ * Faults chaos injection can produce. The first eight are errors shaped like the provider clients' own
+ * (classified as the error category of the same name); `latency` delays an attempt; the `stream_*` faults break
+ * a stream after some chunks: it stops (`stream_stall`), its connection drops (`stream_drop`) or it carries a
+ * provider error frame (`stream_error`).
+ */
+export const CHAOS_FAULTS = [
+  'rate_limited',
+  'overloaded',
+  'server_error',
+  'timeout',
+  'network',
+  'quota_exceeded',
+  'context_length_exceeded',
+  'content_filtered',
+  'latency',
+  'stream_stall',
+  'stream_drop',
+  'stream_error',
+] as const;
+export type ChaosFault = (typeof CHAOS_FAULTS)[number];
 
 export const TOKEN_KINDS = ['served', 'wasted'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
@@ -239,6 +285,10 @@ export const EVENT_STREAM_COMMIT = 'resilience.stream.commit';
 export const EVENT_STREAM_BREAK = 'resilience.stream.break';
 /** A framework's own retry was seen underneath an adapter (retries would multiply). */
 export const EVENT_INNER_RETRY = 'resilience.inner_retry';
+/** A hedged attempt was started or denied (on the call span). */
+export const EVENT_HEDGE = 'resilience.hedge';
+/** Chaos injection produced a fault in this attempt (on the attempt span, else the call span). */
+export const EVENT_CHAOS_INJECTION = 'resilience.chaos.injection';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Metrics
@@ -274,6 +324,9 @@ export const METRIC_STREAM_STALLS = 'resilience.stream.stalls';
 export const METRIC_STREAM_BROKEN = 'resilience.stream.broken';
 export const METRIC_TOKENS = 'resilience.tokens';
 export const METRIC_INNER_RETRIES = 'resilience.inner_retries';
+export const METRIC_HEDGES = 'resilience.hedges';
+export const METRIC_HEDGE_SAVED = 'resilience.hedge.saved';
+export const METRIC_CHAOS_INJECTIONS = 'resilience.chaos.injections';
 /** The GenAI conventions' newest inference names, emitted with `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`. */
 export const METRIC_GEN_AI_CLIENT_INFERENCE_DURATION = 'gen_ai.client.inference.duration';
 export const METRIC_GEN_AI_INFERENCE_INPUT_TOKENS = 'gen_ai.client.inference.usage.input_tokens';
@@ -372,7 +425,13 @@ export const METRICS = {
     unit: '{error}',
     description:
       "Classified errors, one per failed attempt, refusals of an attempt by the breaker or an admission stage included; an inner policy's final error (a `ResilienceError`, e.g. a model policy inside a chain's) is counted by the inner policy only.",
-    attributes: [P, ...ERR, ATTR_RESILIENCE_ERROR_SEVERITY, ATTR_RESILIENCE_ERROR_RETRYABLE],
+    attributes: [
+      P,
+      ...ERR,
+      ATTR_RESILIENCE_ERROR_SEVERITY,
+      ATTR_RESILIENCE_ERROR_RETRYABLE,
+      ATTR_RESILIENCE_CHAOS_INJECTED,
+    ],
   },
   retries: {
     name: METRIC_RETRIES,
@@ -578,6 +637,30 @@ export const METRICS = {
     unit: '{call}',
     description: 'Calls on which an adapter saw the framework retrying underneath it (retries multiply).',
     attributes: [P, ATTR_RESILIENCE_FRAMEWORK],
+  },
+  hedges: {
+    name: METRIC_HEDGES,
+    kind: 'counter',
+    unit: '{hedge}',
+    description:
+      'Hedged attempts (a second request started while the first had not answered or sent its first chunk), by result: won, lost (aborted), or denied (not started: budget empty, target refused).',
+    attributes: [P, ATTR_RESILIENCE_HEDGE_RESULT],
+  },
+  hedgeSaved: {
+    name: METRIC_HEDGE_SAVED,
+    kind: 'histogram',
+    unit: 's',
+    description:
+      "Latency a winning hedge saved: the original attempt's expected time to answer (the median of the policy's recent original attempts slower than it had run) minus the time it had run when the hedge won. A conservative estimate: the original is aborted, so its real time is never seen.",
+    attributes: [P],
+  },
+  chaosInjections: {
+    name: METRIC_CHAOS_INJECTIONS,
+    kind: 'counter',
+    unit: '{injection}',
+    description:
+      'Faults chaos injection produced (rehearsals, never real failures), by fault; the failures they cause also carry resilience.chaos.injected on resilience.errors.',
+    attributes: [P, ATTR_RESILIENCE_CHAOS_FAULT],
   },
   genAiClientInferenceDuration: {
     name: METRIC_GEN_AI_CLIENT_INFERENCE_DURATION,

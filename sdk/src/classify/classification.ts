@@ -1,6 +1,13 @@
+import { CHAOS_INJECTED } from '../errors/classified-error.js';
 import { sanitizeCode, sanitizeErrorType } from './error-type.js';
+import { prop } from './facts.js';
 import { redact } from './redact.js';
 import type { ClassifiedError } from './types.js';
+
+/** Whether chaos injection produced `value`: it carries {@link CHAOS_INJECTED} (read so that no trap throws). */
+export function isInjected(value: unknown): boolean {
+  return prop(value, CHAOS_INJECTED) === true;
+}
 
 /** Classifications built by {@link freezeClassification}: redacted already. */
 const BUILT = new WeakSet<object>();
@@ -21,12 +28,14 @@ export function freezeClassification(
 /**
  * Makes a classification from any classifier (a custom one may copy raw text) as safe as the built-in ones:
  * only the {@link ClassifiedError} fields, `message` and `userMessage` redacted, `errorType` and `code` sanitized
- * (a secret-looking code is dropped), `cause` non-enumerable (`error` when the classification lost it, as a
+ * (a secret-looking code is dropped), `injected` only when `true` or when `error` carries the chaos marker (a
+ * custom classifier knows nothing of chaos), `cause` non-enumerable (`error` when the classification lost it, as a
  * spread copy of a built-in classification does). Returns a built-in classification as it is.
  */
 export function sanitizeClassification(classified: ClassifiedError, error: unknown): ClassifiedError {
   if (BUILT.has(classified)) return classified;
   const { category, severity, retryable, retryAfterMs, errorType, statusCode, code } = classified;
+  const injected = classified.injected === true || isInjected(error);
   const safeCode = code === undefined ? undefined : sanitizeCode(code);
   return freezeClassification(
     {
@@ -39,6 +48,7 @@ export function sanitizeClassification(classified: ClassifiedError, error: unkno
       ...(safeCode === undefined ? {} : { code: safeCode }),
       message: redact(classified.message),
       userMessage: redact(classified.userMessage),
+      ...(injected ? { injected: true } : {}),
     },
     classified.cause ?? error,
   );

@@ -2,7 +2,7 @@ import { diag } from '@opentelemetry/api';
 import { ERROR_TYPE_OTHER, type ErrorCategory } from '../semconv.js';
 import { carriedClassification } from './adapters/cockatiel.js';
 import { retryableFlag, shouldRetryHeader, unwrapRetryError } from './adapters/providers.js';
-import { freezeClassification } from './classification.js';
+import { freezeClassification, isInjected } from './classification.js';
 import { CLASSIFY_DEFAULTS } from './defaults.js';
 import { deriveErrorType, sanitizeCode } from './error-type.js';
 import { type ErrorFacts, isObject, readFacts } from './facts.js';
@@ -119,6 +119,7 @@ function finish(
   const statusCode = facts.status ?? top.status;
   const rawCode = facts.codes[0] ?? top.codes[0];
   const code = rawCode === undefined ? undefined : sanitizeCode(rawCode);
+  const injected = isInjected(error) || isInjected(top.value) || isInjected(facts.value);
   return freezeClassification(
     {
       category,
@@ -130,6 +131,7 @@ function finish(
       ...(code === undefined ? {} : { code }),
       message: redact(messageFor(top, facts)),
       userMessage: verdict.userMessage ?? defaults.userMessage,
+      ...(injected ? { injected: true } : {}),
     },
     error,
   );

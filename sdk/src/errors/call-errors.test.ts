@@ -76,6 +76,15 @@ describe('ResilienceError toJSON', () => {
     expect(error.cause).toBe(classified.cause);
   });
 
+  it('says a failure was injected by chaos, so a log of a rehearsal is never read as an outage', () => {
+    const json = new NonRetryableError({
+      ...details,
+      classified: { ...classified, injected: true },
+    }).toJSON();
+    expect(json.classified.injected).toBe(true);
+    expect(new NonRetryableError(details).toJSON().classified).not.toHaveProperty('injected');
+  });
+
   it('leaves out what a classification does not have', () => {
     const { retryAfterMs: _r, statusCode: _s, code: _c, ...minimal } = classified;
     const json = new NonRetryableError({ ...details, classified: minimal as ClassifiedError }).toJSON();

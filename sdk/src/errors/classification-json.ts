@@ -18,5 +18,6 @@ export function classificationJSON(c: ClassifiedError): ClassificationJSON {
     ...(c.code === undefined ? {} : { code: c.code }),
     message: c.message,
     userMessage: c.userMessage,
+    ...(c.injected === true ? { injected: true } : {}),
   };
 }
