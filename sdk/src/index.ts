@@ -50,6 +50,7 @@ export type {
   ClassifierOptions,
   ErrorClass,
 } from './classify/types.js';
+export type { TargetInput } from './core/attempt-context.js';
 export type { AttemptInput, ProtectedFn } from './core/call-context.js';
 export type { ExecuteOptions } from './core/execute-options.js';
 export {
@@ -151,6 +152,19 @@ export { createPolicy, ResiliencePolicy } from './pipeline/create-policy.js';
 export type { PolicyOptions } from './pipeline/options.js';
 export type { Jitter } from './policies/backoff.js';
 export type { BulkheadOptions } from './policies/bulkhead.js';
+export {
+  CHAOS_DEFAULTS,
+  type ChaosController,
+  type ChaosFault,
+  type ChaosFaultSpec,
+  type ChaosLatencyDistribution,
+  type ChaosOptions,
+  type ChaosProvider,
+  type ChaosScope,
+  type ChaosSettings,
+  type ChaosState,
+  createChaos,
+} from './policies/chaos/index.js';
 export type { CircuitBreaker, CircuitTransition } from './policies/circuit-breaker.js';
 export {
   NAMED_CIRCUIT_BREAKER_DEFAULTS,
@@ -172,6 +186,7 @@ export {
   type FallbackSpec,
   type FallbackWhen,
 } from './policies/fallback.js';
+export type { HedgeTarget, HedgingOptions, LearnedHedgeDelay } from './policies/hedging-options.js';
 export {
   type CategoryRetryOptions,
   RETRY_DEFAULTS,

@@ -4,6 +4,20 @@ import { raceAbort } from '../util/abort.js';
 import { type AttemptScope, beginAttempt } from './attempt-telemetry.js';
 import type { AttemptInput, CallContext } from './call-context.js';
 
+/** What a hedging target's function receives: the attempt's input and the call's `properties`. */
+export interface TargetInput extends AttemptInput {
+  /** The call's `ExecuteOptions.properties` (e.g. the prompt to send), empty when none were given. */
+  readonly properties: Readonly<Record<string, unknown>>;
+}
+
+/** A hedging target an attempt goes to instead of the call's own function. */
+export interface AttemptTarget {
+  readonly name: string;
+  readonly fn: (input: TargetInput) => unknown;
+}
+
+const NO_PROPERTIES: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** The final cause of an attempt that succeeded (see {@link AttemptContext.onFinish}). */
 export const SUCCEEDED: unique symbol = Symbol('succeeded');
 
@@ -40,6 +54,10 @@ export class AttemptContext {
   probe = false;
   /** Set by an attempt timeout: it already settles the attempt at once on abort, so `invoke` need not race it. */
   settlesOnAbort = false;
+  /** One-based number of a hedged attempt within its round; 0 for an attempt that is not a hedge. */
+  hedge = 0;
+  /** The hedging target this attempt runs instead of the call's function, if any. */
+  target: AttemptTarget | undefined;
   private finals: Array<(cause: unknown) => void> | undefined;
   private finishedWith: unknown = UNFINISHED;
 
@@ -51,8 +69,9 @@ export class AttemptContext {
     this.signal = call.signal;
   }
 
-  /** `original` for the first attempt, `retry` after. */
+  /** `hedge` for a hedged attempt, else `original` for the first attempt and `retry` after. */
   get kind(): AttemptKind {
+    if (this.hedge > 0) return 'hedge';
     return this.number === 0 ? 'original' : 'retry';
   }
 
@@ -96,19 +115,25 @@ export class AttemptContext {
     const call = this.call;
     this.invoked = true;
     call.attempts++;
-    const input: AttemptInput =
-      signal !== undefined
-        ? { signal, attempt: this.number }
-        : this.signal === call.callerSignal
-          ? new LazySignalInput(call, this.number)
-          : { signal: this.signal, attempt: this.number };
+    const target = this.target;
+    const input: AttemptInput | TargetInput =
+      target !== undefined
+        ? {
+            signal: signal ?? this.signal,
+            attempt: this.number,
+            properties: call.properties ?? NO_PROPERTIES,
+          }
+        : signal !== undefined
+          ? { signal, attempt: this.number }
+          : this.signal === call.callerSignal
+            ? new LazySignalInput(call, this.number)
+            : { signal: this.signal, attempt: this.number };
+    const fn = (target?.fn ?? call.fn) as (input: AttemptInput) => unknown;
     try {
       const scope = call.observed ? beginAttempt(this) : undefined;
       this.scope = scope;
       const value =
-        scope?.context === undefined
-          ? call.fn(input)
-          : context.with(scope.context, call.fn, undefined, input);
+        scope?.context === undefined ? fn(input) : context.with(scope.context, fn, undefined, input);
       // The attempt ends when its own signal aborts (caller, total or attempt timeout), even if fn ignores it:
       // the stages inside the retry loop then judge it at once (a cancellation is neutral, a deadline a timeout)
       // instead of waiting for a function that may never settle.

@@ -6,9 +6,12 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_RESILIENCE_ATTEMPT_KIND,
   ATTR_RESILIENCE_ATTEMPT_NUMBER,
+  ATTR_RESILIENCE_CHAOS_INJECTED,
   ATTR_RESILIENCE_ERROR_CATEGORY,
   ATTR_RESILIENCE_ERROR_RETRYABLE,
   ATTR_RESILIENCE_ERROR_SEVERITY,
+  ATTR_RESILIENCE_HEDGE_NUMBER,
+  ATTR_RESILIENCE_HEDGE_TARGET,
   ATTR_RESILIENCE_OUTCOME,
   attemptSpanName,
   METRIC_ATTEMPT_DURATION,
@@ -32,13 +35,20 @@ export interface AttemptScope {
 
 function attemptSpanAttributes(attempt: AttemptContext): Attributes {
   const { runtime } = attempt.call;
-  if (attempt.number === 0) return runtime.hot.originalAttemptSpan;
-  return {
+  if (attempt.number === 0 && attempt.hedge === 0) return runtime.hot.originalAttemptSpan;
+  const attributes: Attributes = {
     ...runtime.attributes.base,
     [ATTR_RESILIENCE_ATTEMPT_NUMBER]: attempt.number,
     [ATTR_RESILIENCE_ATTEMPT_KIND]: attempt.kind,
   };
+  if (attempt.hedge > 0) attributes[ATTR_RESILIENCE_HEDGE_NUMBER] = attempt.hedge;
+  if (attempt.target !== undefined) attributes[ATTR_RESILIENCE_HEDGE_TARGET] = attempt.target.name;
+  return attributes;
 }
+
+/** Index of an attempt's kind in `HotAttributes.attemptSuccess`: original, retry, hedge. */
+const attemptIndex = (attempt: AttemptContext): number =>
+  attempt.hedge > 0 ? 2 : attempt.number === 0 ? 0 : 1;
 
 /**
  * Starts an attempt's telemetry when `fn` is about to run: the clock of {@link METRIC_ATTEMPT_DURATION} and,
@@ -53,7 +63,7 @@ export function beginAttempt(attempt: AttemptContext): AttemptScope | undefined 
     const recording = isRecording(call.callSpan);
     if (!call.telemetry.metricsEnabled && !recording) return undefined;
     let span: Span | undefined;
-    if (recording && (attempt.number > 0 || call.runtime.attemptSpans === 'always')) {
+    if (recording && (attempt.number > 0 || attempt.hedge > 0 || call.runtime.attemptSpans === 'always')) {
       span = call.telemetry.tracer.startSpan(
         attemptSpanName(call.runtime.name),
         { kind: SpanKind.INTERNAL, attributes: attemptSpanAttributes(attempt) },
@@ -80,7 +90,7 @@ export function recordAttemptSuccess(attempt: AttemptContext): void {
     try {
       telemetry.instruments.attemptDuration.record(
         (performance.now() - scope.start) / 1000,
-        runtime.hot.attemptSuccess[attempt.number === 0 ? 0 : 1],
+        runtime.hot.attemptSuccess[attemptIndex(attempt)],
       );
     } catch (error) {
       diag.error('agent-resilience: recording an attempt failed', error);
@@ -94,12 +104,15 @@ export function recordAttemptSuccess(attempt: AttemptContext): void {
  * and, only if `fn` ran, {@link METRIC_ATTEMPT_DURATION} and the attempt span's error status (a cancellation is
  * not an error). A rejection before `fn` is counted by the rejecting stage, not as an attempt. `error` is what
  * the attempt failed with: an inner policy's final error (a `ResilienceError`, e.g. a model policy inside a
- * chain's) was counted in {@link METRIC_ERRORS} by that policy, so it is not counted again.
+ * chain's) was counted in {@link METRIC_ERRORS} by that policy, so it is not counted again. A failure chaos
+ * injection produced carries {@link ATTR_RESILIENCE_CHAOS_INJECTED}. `countError: false` records the attempt only
+ * (hedging: a racer it abandoned, whose abort is no error).
  */
 export function recordAttemptFailure(
   attempt: AttemptContext,
   classified: ClassifiedError,
   error: unknown,
+  countError = true,
 ): void {
   const call = attempt.call;
   const { telemetry, runtime } = call;
@@ -110,14 +123,16 @@ export function recordAttemptFailure(
       const { attributes } = runtime;
       const errorType = boundedErrorType(classified.errorType);
       const { category, severity, retryable } = classified;
-      if (!ResilienceError.isInstance(error)) {
+      if (countError && !ResilienceError.isInstance(error)) {
+        const injected = classified.injected === true;
         telemetry.instruments.errors.add(
           1,
-          attributes.get(`e|${category}|${errorType}|${severity}|${retryable}`, () => ({
+          attributes.get(`e|${category}|${errorType}|${severity}|${retryable}|${injected}`, () => ({
             [ATTR_RESILIENCE_ERROR_CATEGORY]: category,
             [ATTR_ERROR_TYPE]: errorType,
             [ATTR_RESILIENCE_ERROR_SEVERITY]: severity,
             [ATTR_RESILIENCE_ERROR_RETRYABLE]: retryable,
+            ...(injected ? { [ATTR_RESILIENCE_CHAOS_INJECTED]: true } : {}),
           })),
         );
       }
@@ -156,6 +171,25 @@ export function recordOriginalAttemptSpan(attempt: AttemptContext, failure: Clas
     );
     recordSpanFailure(span, failure, failure.category !== 'cancelled');
     span.end();
+  });
+}
+
+/**
+ * Gives an attempt that runs without a span (an original attempt under `attemptSpans: 'retries'`) its span now,
+ * started when the attempt did: hedging calls it when a hedge joins the race, so the trace shows every racer.
+ * Spans the function already started stay children of the call span.
+ */
+export function ensureAttemptSpan(attempt: AttemptContext): void {
+  const scope = attempt.scope;
+  const call = attempt.call;
+  if (scope === undefined || scope.span !== undefined || !isRecording(call.callSpan)) return;
+  safely('starting an attempt span', () => {
+    const span = call.telemetry.tracer.startSpan(
+      attemptSpanName(call.runtime.name),
+      { kind: SpanKind.INTERNAL, attributes: attemptSpanAttributes(attempt), startTime: scope.start },
+      call.otelContext,
+    );
+    attempt.scope = { ...scope, span };
   });
 }
 

@@ -70,6 +70,8 @@ export class CallContext {
   readonly genAi: ExecuteOptions['genAi'];
   /** Token usage of a successful result (`ExecuteOptions.usageOf`). */
   readonly usageOf: ExecuteOptions['usageOf'];
+  /** Whether the call may be hedged (`ExecuteOptions.replaySafe`); undefined: the policy decides. */
+  readonly replaySafe: boolean | undefined;
   /** Set for a streamed call (`executeStream`): how its chunks are read. */
   stream: StreamCall | undefined;
   /** The caller's own signal ({@link NEVER_ABORTED} when none was given). */
@@ -101,6 +103,7 @@ export class CallContext {
     this.rateLimitKey = options?.rateLimitKey;
     this.genAi = options?.genAi;
     this.usageOf = options?.usageOf;
+    this.replaySafe = options?.replaySafe;
   }
 
   /**

@@ -42,6 +42,13 @@ export interface ExecuteOptions {
    * fallback should send: `execute(fn, { properties: { prompt } })` → `factory: ({ properties }) => …`.
    */
   readonly properties?: Readonly<Record<string, unknown>>;
+  /**
+   * Whether this request is safe to send more than once (no side effect a second copy would repeat): only such
+   * calls are hedged. @default the policy's `hedging.replaySafe` (false)
+   */
+  readonly replaySafe?: boolean;
+  /** The tenant (user, organisation) the call serves, e.g. to scope chaos injection to one tenant. */
+  readonly tenant?: string;
   /** Called before each retry's wait of this call (after the policy's own `retry.onRetry`). A throw is reported. */
   readonly onRetry?: (info: RetryInfo) => void;
   /**

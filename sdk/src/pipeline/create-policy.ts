@@ -9,6 +9,7 @@ import {
   type ISuccessEvent,
 } from 'cockatiel';
 import { classifyError } from '../classify/index.js';
+import type { AttemptContext } from '../core/attempt-context.js';
 import { cachedClassifier } from '../core/cached-classifier.js';
 import { CallContext, type PolicyRuntime, type ProtectedFn } from '../core/call-context.js';
 import { finishCall, setEndAttributes, startCallSpan } from '../core/call-telemetry.js';
@@ -21,6 +22,7 @@ import type { ResilienceError } from '../errors/call-errors.js';
 import type { AdaptiveRateLimiter } from '../load/adaptive-rate-limiter.js';
 import type { RateLimiter } from '../load/rate-limiter.js';
 import type { RecoveryManager } from '../load/recovery-manager.js';
+import { type ChaosController, chaosFn } from '../policies/chaos/index.js';
 import type { CircuitBreaker } from '../policies/circuit-breaker.js';
 import type { FallbackEvent } from '../policies/fallback.js';
 import { RetryStage } from '../policies/retry.js';
@@ -69,6 +71,7 @@ export class ResiliencePolicy<F = never>
   private readonly fallbackEmitter = new EventEmitter<FallbackEvent>();
   private readonly disposables: Array<() => void> = [];
   private readonly streamHost: StreamHost;
+  private readonly chaos: ChaosController | undefined;
 
   /** cockatiel-compatible event: a call succeeded (fallbacks included). */
   readonly onSuccess = isolatedListeners(this.successEmitter, 'policy onSuccess');
@@ -80,6 +83,7 @@ export class ResiliencePolicy<F = never>
   constructor(name: string, options: PolicyOptions<F> = {}) {
     const resolved = resolvePolicyOptions<F>(name, options);
     this.name = name;
+    this.chaos = resolved.chaosController;
     const classify = cachedClassifier(resolved.classifier ?? classifyError);
     this.runtime = {
       name,
@@ -88,17 +92,18 @@ export class ResiliencePolicy<F = never>
       attemptSpans: resolved.attemptSpans ?? 'retries',
       classify,
     };
-    const stages = buildStages(name, resolved, classify, event => this.fallbackEmitter.emit(event));
+    const invoke = (attempt: AttemptContext): Promise<unknown> => {
+      const stream = attempt.call.stream;
+      return stream === undefined ? attempt.invoke() : openStream(attempt, stream);
+    };
+    const stages = buildStages(name, resolved, classify, event => this.fallbackEmitter.emit(event), invoke);
     this.circuitBreaker = stages.circuitBreaker;
     this.rateLimiter = stages.rateLimiter;
     this.recovery = stages.recovery;
     this.adaptiveRateLimiter = stages.adaptiveRateLimiter;
     this.disposables.push(...stages.load.disposables);
     this.finalizes = stages.call.length > 0;
-    this.chain = composeStages(stages.call, new RetryStage(resolved.retryConfig), stages.attempt, attempt => {
-      const stream = attempt.call.stream;
-      return stream === undefined ? attempt.invoke() : openStream(attempt, stream);
-    });
+    this.chain = composeStages(stages.call, new RetryStage(resolved.retryConfig), stages.attempt, invoke);
     this.streamHost = {
       runtime: this.runtime,
       settings: resolved.stream ?? {},
@@ -129,6 +134,7 @@ export class ResiliencePolicy<F = never>
    */
   execute<T>(fn: ProtectedFn<T>, options?: AbortSignal | ExecuteOptions): Promise<T | F> {
     const opts: ExecuteOptions | undefined = options instanceof AbortSignal ? { signal: options } : options;
+    if (this.chaos?.enabled) fn = withChaos(this.chaos, this.runtime, fn, opts, false);
     const telemetry = currentTelemetry();
     const listening = this.successEmitter.size > 0 || this.failureEmitter.size > 0;
     if (telemetry.metricsEnabled || telemetry.tracingEnabled || listening) {
@@ -163,7 +169,8 @@ export class ResiliencePolicy<F = never>
    * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? '');
    */
   executeStream<T>(fn: StreamFn<T>, options?: ExecuteStreamOptions<T>): Promise<AsyncIterable<T>> {
-    return executeStream(this.streamHost, fn, options);
+    const chaotic = this.chaos?.enabled ? withChaos(this.chaos, this.runtime, fn, options, true) : fn;
+    return executeStream(this.streamHost, chaotic, options);
   }
 
   /** Runs the chain, finalizing errors only when stages outside the retry loop exist. */
@@ -224,6 +231,17 @@ export class ResiliencePolicy<F = never>
   dispose(): void {
     for (const d of this.disposables.splice(0)) d();
   }
+}
+
+/** `fn` with the chaos controller's faults injected into its attempts (each attempt rolls the dice). */
+function withChaos<I extends { readonly signal: AbortSignal }, R>(
+  chaos: ChaosController,
+  runtime: PolicyRuntime,
+  fn: (input: I) => R,
+  options: ExecuteOptions | undefined,
+  streamed: boolean,
+): (input: I) => R | Promise<Awaited<R>> {
+  return chaosFn(chaos, runtime, { model: options?.genAi?.model, tenant: options?.tenant, streamed }, fn);
 }
 
 /**

@@ -3,12 +3,18 @@ import { PolicyRegistry } from '../core/registry.js';
 import type { StreamOptions } from '../core/stream-options.js';
 import { checkLoadPolicyOptions, LOAD_POLICY_KEYS, type LoadPolicyOptions } from '../load/pipeline-stages.js';
 import { type BulkheadOptions, checkBulkheadOptions } from '../policies/bulkhead.js';
+import { type ChaosController, type ChaosOptions, checkChaosOption } from '../policies/chaos/index.js';
 import { CircuitBreaker } from '../policies/circuit-breaker.js';
 import {
   type CircuitBreakerOptions,
   checkCircuitBreakerOptions,
 } from '../policies/circuit-breaker-options.js';
 import { checkFallbackOptions, type FallbackSpec } from '../policies/fallback.js';
+import {
+  type HedgingConfig,
+  type HedgingOptions,
+  resolveHedgingOptions,
+} from '../policies/hedging-options.js';
 import { type RetryConfig, type RetryOptions, resolveRetryOptions } from '../policies/retry-options.js';
 import { OptionsValidator } from '../util/validate.js';
 
@@ -48,11 +54,23 @@ export interface PolicyOptions<F = never> extends LoadPolicyOptions {
    * first content chunk does. @default { afterCommit: 'error' }, no stream timeouts
    */
   readonly stream?: StreamOptions;
+  /**
+   * Hedging: when an attempt of a replay-safe call has not answered (or sent its first content chunk) within the
+   * delay, start another and keep the first that succeeds. Absent: no hedging.
+   */
+  readonly hedging?: HedgingOptions;
+  /**
+   * Chaos injection: a shared controller from `createChaos()` (switchable at runtime, e.g. from the monitoring API)
+   * or inline options. Injects provider-shaped failures into the calls it scopes, when enabled. Absent: none.
+   */
+  readonly chaos?: ChaosController | ChaosOptions;
 }
 
-/** Validated options with the retry settings resolved. */
+/** Validated options with the retry and hedging settings resolved. */
 export interface ResolvedPolicyOptions<F> extends PolicyOptions<F> {
   readonly retryConfig: RetryConfig | undefined;
+  readonly hedgingConfig: HedgingConfig | undefined;
+  readonly chaosController: ChaosController | undefined;
 }
 
 /** Option keys of {@link PolicyOptions}. */
@@ -67,6 +85,8 @@ export const POLICY_KEYS = [
   'registry',
   'attemptSpans',
   'stream',
+  'hedging',
+  'chaos',
   ...LOAD_POLICY_KEYS,
 ] as const;
 
@@ -91,6 +111,9 @@ export function checkPolicyOptions<F>(
     v.oneOf('stream.afterCommit', s.afterCommit, ['error', 'fallback-continue']);
   }
   const retryConfig = o.retry === undefined ? undefined : resolveRetryOptions(v, 'retry', o.retry);
+  const hedgingConfig =
+    o.hedging === undefined ? undefined : resolveHedgingOptions(v, 'hedging', o.hedging, retryConfig?.budget);
+  const chaosController = checkChaosOption(v, 'chaos', o.chaos);
   let circuitBreaker = o.circuitBreaker as PolicyOptions['circuitBreaker'];
   if (circuitBreaker !== undefined && !(circuitBreaker instanceof CircuitBreaker)) {
     circuitBreaker = checkCircuitBreakerOptions(v, 'circuitBreaker', circuitBreaker);
@@ -104,6 +127,8 @@ export function checkPolicyOptions<F>(
     ...(o as PolicyOptions<F>),
     ...(circuitBreaker === undefined ? {} : { circuitBreaker }),
     retryConfig,
+    hedgingConfig,
+    chaosController,
   };
 }
 

@@ -100,6 +100,22 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
     return Promise.resolve(DONE);
   }
 
+  /**
+   * Closes a stream that lost a hedged race (it committed after another attempt's stream had won): the provider
+   * request is closed and the attempt finished with `reason` (an `AbortError`: a cancellation no stage counts);
+   * its tokens are wasted. The call's stream, the winner's, goes on.
+   */
+  abandon(reason: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.stopped = true;
+    this.reader.close();
+    this.stopFollowing();
+    this.controller.abort(reason);
+    this.attempt.finish(reason);
+    recordTokens(this.attempt.call, 'wasted', this.usage);
+  }
+
   /** The call's signal aborted: the caller cancelled, or the total timeout fired. */
   private readonly onCallAbort = (): void => {
     if (this.ended) return;

@@ -13,8 +13,8 @@ import {
 export class HotAttributes {
   /** {@link METRICS}.callDuration of a successful call. */
   readonly callSuccess: Attributes;
-  /** {@link METRICS}.attemptDuration of a successful original attempt and of a successful retry. */
-  readonly attemptSuccess: readonly [Attributes, Attributes];
+  /** {@link METRICS}.attemptDuration of a successful original attempt, retry and hedge (see {@link attemptIndex}). */
+  readonly attemptSuccess: readonly [Attributes, Attributes, Attributes];
   /** Attributes of the span of an original attempt (attempt 0). */
   readonly originalAttemptSpan: Attributes;
 
@@ -30,6 +30,11 @@ export class HotAttributes {
       Object.freeze({
         ...base,
         [ATTR_RESILIENCE_ATTEMPT_KIND]: 'retry',
+        [ATTR_RESILIENCE_OUTCOME]: 'success',
+      }),
+      Object.freeze({
+        ...base,
+        [ATTR_RESILIENCE_ATTEMPT_KIND]: 'hedge',
         [ATTR_RESILIENCE_OUTCOME]: 'success',
       }),
     ]);

@@ -204,6 +204,16 @@ export const policyFields = {
   rateLimiter: group(rateLimiterFields, noBurstForWindows),
   recovery: group(recoveryFields, recoveryFix),
   adaptiveRateLimiter: group(adaptiveRateLimiterFields),
+  hedging: group({
+    maxHedgedAttempts: num({ min: 1, max: 10, integer: true }),
+    delayMs: delay(),
+    delay: group({
+      percentile: num({ above: 0, below: 1 }),
+      windowMs: num({ min: 1000, max: 2 ** 31 - 1 }),
+      minSamples: num({ min: 1, max: 10_000, integer: true }),
+    }),
+    replaySafe: bool(),
+  }),
 };
 
 export const POLICY: Group = group(policyFields);

@@ -174,7 +174,7 @@ export function chainOptionsOf(
       }
       v.done();
       return chosen instanceof ResiliencePolicy
-        ? chosen
+        ? (chosen as ResiliencePolicy)
         : refine(withStream(chosen as ModelPolicyOptions, stream));
     },
   };
