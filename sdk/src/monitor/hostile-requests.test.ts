@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PolicyRegistry, type RegisteredCircuitBreaker } from '../core/registry.js';
 import { createMonitorHandler } from './monitor-handler.js';
+import { fakeChaos } from './test-support/fake-chaos.js';
 import { type RawReply, rawRequest, sendRaw } from './test-support/raw-http.js';
 
 // Issue 8 §2.1: one request killed the monitoring API (`GET http://[` made `new URL()` throw in the request
@@ -188,6 +189,110 @@ describe('monitoring API under hostile requests', () => {
       const reply = await send(line);
       expect(reply.headers['cache-control']).toBe('no-store');
       expect(reply.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+});
+
+describe('POST /chaos under hostile bodies', () => {
+  // Issue 11: POST /chaos is the first route that reads its body, and what it reads reaches a chaos controller.
+  // The server takes the largest body the options allow (1 MiB), so depth and width are as hostile as they get.
+  let server: Server;
+  let port: number;
+  let chaos: ReturnType<typeof fakeChaos>;
+  const auth = `Authorization: Bearer ${TOKEN}`;
+  const postChaos = (body: string, headers: string[] = [auth]) =>
+    sendRaw(
+      port,
+      rawRequest(
+        'POST /chaos HTTP/1.1',
+        [...headers, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`],
+        body,
+      ),
+    );
+
+  beforeEach(async () => {
+    chaos = fakeChaos();
+    server = createServer(
+      createMonitorHandler({ registry: new PolicyRegistry(), token: TOKEN, chaos, maxBodyBytes: 1_048_576 }),
+    );
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise(resolve => server.close(resolve));
+  });
+
+  it.each([
+    ['arrays', (n: number) => `{"faults":${'['.repeat(n)}${']'.repeat(n)}}`],
+    ['objects', (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`],
+  ])(
+    'answers 400 to 1 MiB of nested %s without walking them (no stack overflow, no 500)',
+    async (_, nest) => {
+      const body = nest(Math.floor(1_048_000 / 6));
+      const reply = await postChaos(body);
+      expect(reply.status).toBe(400);
+      expect(errorBody(reply).error).toEqual({
+        code: 'invalid_chaos_settings',
+        message: 'The chaos settings nest deeper than 8 levels',
+      });
+      expect(chaos.received).toEqual([]);
+    },
+  );
+
+  it('answers 413 to a body over the limit, declared or streamed, before the controller sees it', async () => {
+    const declared = await sendRaw(
+      port,
+      rawRequest('POST /chaos HTTP/1.1', [auth, 'Content-Type: application/json', 'Content-Length: 1048577']),
+    );
+    expect(declared.status).toBe(413);
+    const chunk = `{"enabled":true,"x":"${'x'.repeat(0x10000)}"`;
+    const size = Buffer.byteLength(chunk).toString(16);
+    const streamed = await sendRaw(
+      port,
+      rawRequest(
+        'POST /chaos HTTP/1.1',
+        [auth, 'Content-Type: application/json', 'Transfer-Encoding: chunked'],
+        `${`${size}\r\n${chunk}\r\n`.repeat(20)}0\r\n\r\n`,
+      ),
+    );
+    expect(streamed.status).toBe(413);
+    expect(chaos.received).toEqual([]);
+  });
+
+  it.each([
+    '{"__proto__":{"enabled":true}}',
+    '{"\\u005f_proto__":{"enabled":true}}',
+    '{"faults":[{"fault":"timeout","rate":1,"constructor":{"prototype":{"enabled":true}}}]}',
+  ])('refuses prototype keys in %s and pollutes nothing', async body => {
+    const reply = await postChaos(body);
+    expect(reply.status).toBe(400);
+    expect(errorBody(reply).error.code).toBe('invalid_chaos_settings');
+    expect(chaos.received).toEqual([]);
+    expect(({} as Record<string, unknown>).enabled).toBeUndefined();
+  });
+
+  it("answers unknown fields with the controller's error, bounded, whatever their size", async () => {
+    const reply = await postChaos(JSON.stringify({ enabled: true, [`k${'e'.repeat(100_000)}`]: 1 }));
+    expect(reply.status).toBe(400);
+    const { code, message } = errorBody(reply).error;
+    expect(code).toBe('invalid_chaos_settings');
+    // redact() drops a token cut at its window whole: the 100,000-character key is not repeated at all
+    expect(message).toBe('Invalid options for ChaosController.configure:…');
+    expect(message.length).toBeLessThanOrEqual(512);
+    expect((await sendRaw(port, rawRequest('GET /chaos HTTP/1.1'))).text).toContain('"enabled": false');
+  });
+
+  it('never answers a secret sent in the body, with or without the token', async () => {
+    const key = `sk-ant-api03-${'k'.repeat(40)}`;
+    const body = JSON.stringify({ enabled: key, scope: { tenants: [key] } });
+    const refused = await postChaos(body, []);
+    expect(refused.status).toBe(401);
+    const invalid = await postChaos(body);
+    expect(invalid.status).toBe(400);
+    for (const reply of [refused, invalid]) {
+      expect(reply.text).not.toContain(key.slice(0, 20));
+      expect(reply.text).not.toContain(TOKEN);
     }
   });
 });

@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 
-/** An error answered as JSON with an HTTP status. Its message is fixed text (at most a validated name). */
+/**
+ * An error answered as JSON with an HTTP status. Its message is fixed text, at most with a validated name or a
+ * settings error that was redacted and bounded.
+ */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
 

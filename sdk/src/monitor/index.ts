@@ -1,3 +1,4 @@
+export type { ChaosControl } from './chaos-routes.js';
 export { type HealthSummary, healthSummary } from './health.js';
 export {
   createMonitorHandler,

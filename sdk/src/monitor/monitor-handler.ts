@@ -3,6 +3,7 @@ import { defaultRegistry, PolicyRegistry } from '../core/registry.js';
 import { MAX_TIMER_MS } from '../util/timers.js';
 import { OptionsValidator } from '../util/validate.js';
 import { authorize, TOKEN_PATTERN } from './auth.js';
+import { type ChaosControl, chaosRoutes } from './chaos-routes.js';
 import { HttpError, reportFailure, sendError, sendJson } from './http.js';
 import { type BodyLimits, readJsonBody } from './request-body.js';
 import { parseRequestTarget } from './request-target.js';
@@ -23,6 +24,11 @@ export interface MonitorOptions {
   readonly maxBodyBytes?: number;
   /** Longest wait for a request body to end, in ms; slower is 408. @default 10000 */
   readonly bodyTimeoutMs?: number;
+  /**
+   * Chaos controller (`createChaos()`) to show on `GET /chaos` and configure on `POST /chaos` (a mutating route:
+   * token required). Without one, `/chaos` answers 404. @default undefined
+   */
+  readonly chaos?: ChaosControl;
 }
 
 /** Defaults of {@link MonitorOptions}. */
@@ -39,6 +45,7 @@ export const MONITOR_OPTION_KEYS = [
   'protectReads',
   'maxBodyBytes',
   'bodyTimeoutMs',
+  'chaos',
 ] as const;
 
 /**
@@ -65,12 +72,22 @@ export function checkMonitorOptions(v: OptionsValidator, o: Record<string, unkno
   }
   v.number('maxBodyBytes', o.maxBodyBytes, { min: 0, max: 1_048_576, integer: true });
   v.number('bodyTimeoutMs', o.bodyTimeoutMs, { min: 1, max: MAX_TIMER_MS, integer: true });
+  if (o.chaos !== undefined && !isChaosControl(o.chaos)) {
+    v.fail('chaos', 'a chaos controller (createChaos()) with configure() and state()', o.chaos, true);
+  }
+}
+
+function isChaosControl(value: unknown): value is ChaosControl {
+  const c = value as Partial<Record<keyof ChaosControl, unknown>> | null;
+  return (
+    typeof c === 'object' && c !== null && typeof c.configure === 'function' && typeof c.state === 'function'
+  );
 }
 
 const NOT_FOUND = new HttpError(
   404,
   'not_found',
-  'No such route; this API serves /health, /circuit-breakers, /retry-budgets and /recovery',
+  'No such route; this API serves /health, /circuit-breakers, /retry-budgets, /recovery and /chaos',
 );
 
 function methodNotAllowed(routes: readonly Route[]): HttpError {
@@ -97,13 +114,15 @@ function answerFailure(response: ServerResponse, error: unknown): void {
 
 /**
  * The monitoring HTTP API over a policy registry: health summary, circuit breakers (with manual reset), retry
- * budgets and recovery managers, as JSON. Serve it with {@link startMonitorServer} (timeouts and limits set, bound
- * to 127.0.0.1), or mount it in Express (`app.use('/resilience', handler)`).
+ * budgets, recovery managers and chaos injection (shown, and switched with the token), as JSON. Serve it with
+ * {@link startMonitorServer} (timeouts and limits set, bound to 127.0.0.1), or mount it in Express
+ * (`app.use('/resilience', handler)`).
  *
  * Routes: `GET /health`, `GET /circuit-breakers`, `GET /circuit-breakers/:name`,
- * `POST /circuit-breakers/:name/reset`, `POST /circuit-breakers/reset-all`, `GET /retry-budgets`, `GET /recovery`
- * (`HEAD` wherever `GET` is). A malformed request is answered 400 (414 for a target over 2048 characters), an
- * unknown path 404, a wrong method 405 with `Allow`; mutating routes need `Authorization: Bearer <token>`.
+ * `POST /circuit-breakers/:name/reset`, `POST /circuit-breakers/reset-all`, `GET /retry-budgets`, `GET /recovery`,
+ * `GET /chaos`, `POST /chaos` (`HEAD` wherever `GET` is). A malformed request is answered 400 (414 for a target
+ * over 2048 characters), an unknown path 404, a wrong method 405 with `Allow`; mutating routes need
+ * `Authorization: Bearer <token>`.
  */
 export function createMonitorHandler(options: MonitorOptions = {}): MonitorHandler {
   const v = new OptionsValidator('createMonitorHandler');
@@ -115,13 +134,13 @@ export function createMonitorHandler(options: MonitorOptions = {}): MonitorHandl
     maxBytes: options.maxBodyBytes ?? MONITOR_DEFAULTS.maxBodyBytes,
     timeoutMs: options.bodyTimeoutMs ?? MONITOR_DEFAULTS.bodyTimeoutMs,
   };
-  const routes = monitorRoutes(options.registry ?? defaultRegistry);
+  const routes = [...monitorRoutes(options.registry ?? defaultRegistry), ...chaosRoutes(options.chaos)];
 
   const serve = async (request: IncomingMessage, route: Route, params: string[]): Promise<RouteReply> => {
     if (route.access === 'mutate' || (route.access === 'read' && protectReads)) authorize(request, token);
-    // Bodies are read (bounded in size and time, JSON only) even where no route uses them yet.
-    if (route.method === 'POST') await readJsonBody(request, limits);
-    return route.answer(params);
+    // Every POST body is read (bounded in size and time, JSON only), also where the route ignores it.
+    const body = route.method === 'POST' ? await readJsonBody(request, limits) : undefined;
+    return route.answer(params, body);
   };
 
   /** Answers the request, or returns false (having done nothing) when it is not for this API and `canPass`. */

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyRegistry } from '../core/registry.js';
 import { type MonitorServer, startMonitorServer } from './monitor-server.js';
-import { sendRaw } from './test-support/raw-http.js';
+import { fakeChaos } from './test-support/fake-chaos.js';
+import { rawRequest, sendRaw } from './test-support/raw-http.js';
 
 // Random request lines, headers and bodies, sent raw to a real server on 127.0.0.1: none may crash the process,
 // go unanswered or get an answer outside this set (no 500: nothing a client sends is an internal error).
@@ -20,6 +21,7 @@ const piece = fc.constantFrom(
   '/reset-all',
   '/retry-budgets',
   '/recovery',
+  '/chaos',
   'openai',
   'http://',
   'https://',
@@ -57,6 +59,7 @@ const target = fc.oneof(
     '/circuit-breakers/openai',
     '/circuit-breakers/openai/reset',
     '/circuit-breakers/reset-all',
+    '/chaos',
   ),
   text(12),
   fc.string({ unit: 'binary', maxLength: 40 }),
@@ -90,9 +93,42 @@ const header = fc.tuple(
     text(6),
   ),
 );
+/** Members that reach a prototype when merged: what a hostile client adds to chaos settings. */
+const prototypeMember = fc.constantFrom(
+  '"__proto__":{"enabled":true}',
+  '"\\u005f_proto__":{"enabled":true}',
+  '"constructor":{"prototype":{"enabled":true}}',
+  '"prototype":{"enabled":true}',
+);
+/** JSON a chaos controller may be sent: settings-like (with unknown and prototype members), any JSON, deep nesting. */
+const chaosJson = fc.oneof(
+  fc
+    .tuple(
+      fc.record(
+        {
+          enabled: fc.oneof(fc.boolean(), fc.string({ maxLength: 4 })),
+          faults: fc.array(fc.record({ fault: fc.string({ maxLength: 8 }), rate: fc.double() }), {
+            maxLength: 3,
+          }),
+          scope: fc.jsonValue({ maxDepth: 3 }),
+          unknown: fc.jsonValue({ maxDepth: 3 }),
+        },
+        { requiredKeys: [] },
+      ),
+      fc.array(prototypeMember, { maxLength: 2 }),
+    )
+    .map(([settings, extra]) => {
+      const members = JSON.stringify(settings).slice(1, -1);
+      return `{${[members, ...extra].filter(m => m !== '').join(',')}}`;
+    }),
+  fc.json({ maxDepth: 12 }),
+  // deep, within the body limit (16 KiB)
+  fc.nat({ max: 2_500 }).map(n => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`),
+);
 const body = fc.oneof(
   fc.constant(''),
   fc.constant('{}'),
+  chaosJson,
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.nat({ max: 40_000 }).map(n => 'x'.repeat(n)),
   fc.constant('5\r\n{"a":\r\n0\r\n\r\n'),
@@ -131,6 +167,7 @@ describe('monitoring server under random requests', () => {
       port: 0,
       registry,
       token: TOKEN,
+      chaos: fakeChaos(),
       // short, so the requests that stop halfway (announced bodies never sent) are answered quickly
       headersTimeoutMs: 200,
       requestTimeoutMs: 400,
@@ -153,4 +190,26 @@ describe('monitoring server under random requests', () => {
       { numRuns: 300, interruptAfterTimeLimit: 60_000 },
     );
   }, 90_000);
+
+  it('answers every well-formed POST /chaos with 200 and the state, or 400 naming the settings problem', async () => {
+    await fc.assert(
+      fc.asyncProperty(chaosJson, async json => {
+        const raw = rawRequest(
+          'POST /chaos HTTP/1.1',
+          [
+            `Authorization: Bearer ${TOKEN}`,
+            'Content-Type: application/json',
+            `Content-Length: ${Buffer.byteLength(json)}`,
+          ],
+          json,
+        );
+        const reply = await sendRaw(monitor.port, raw, { timeoutMs: 3_000 });
+        expect([200, 400]).toContain(reply.status);
+        const answer = JSON.parse(reply.text) as { error?: { code: string; message: string } };
+        if (reply.status === 400) expect(answer.error?.code).toBe('invalid_chaos_settings');
+        expect(({} as Record<string, unknown>).enabled).toBeUndefined();
+      }),
+      { numRuns: 300, interruptAfterTimeLimit: 30_000 },
+    );
+  }, 60_000);
 });

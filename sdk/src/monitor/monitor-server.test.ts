@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PolicyRegistry } from '../core/registry.js';
 import { type MonitorServer, type MonitorServerOptions, startMonitorServer } from './monitor-server.js';
+import { fakeChaos } from './test-support/fake-chaos.js';
 import { rawRequest, sendRaw } from './test-support/raw-http.js';
 
 const TOKEN = 'server-test-token-0123456789';
@@ -171,6 +172,38 @@ describe('startMonitorServer', () => {
     ).rejects.toThrow(
       /^Invalid options for startMonitorServer: port must be an integer in \[0, 65535\], got -1$/,
     );
+  });
+
+  it.each([
+    ['loopback', {}],
+    ['a remote host opted out of the token', { host: '0.0.0.0', allowRemoteWithoutToken: true }],
+  ])(
+    'refuses chaos without a token on %s: chaos can never be switched on an open server',
+    async (_, where) => {
+      // Issue 11: a server given a chaos controller and no token would show chaos but never let anyone switch it.
+      const refusal = startMonitorServer({ port: 0, chaos: fakeChaos(), ...where });
+      await expect(refusal).rejects.toThrow(RangeError);
+      await expect(refusal).rejects.toThrow(
+        'Invalid options for startMonitorServer: token must be set when chaos is given (POST /chaos switches ' +
+          'faults on: only a token holder may), got undefined',
+      );
+    },
+  );
+
+  it('serves /chaos with the controller it was given, switching it with the token only', async () => {
+    const chaos = fakeChaos();
+    const monitor = await start({ chaos, token: TOKEN });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${monitor.url}/chaos`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{"enabled":true}',
+      });
+    expect((await post({})).status).toBe(401);
+    const ok = await post({ authorization: `Bearer ${TOKEN}` });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ enabled: true });
+    expect(await (await fetch(`${monitor.url}/chaos`)).json()).toMatchObject({ enabled: true });
   });
 
   it('keeps mutations disabled without a token', async () => {

@@ -96,7 +96,13 @@ function validate(options: MonitorServerOptions): Settings {
   v.number('maxHeaderBytes', o.maxHeaderBytes, { min: 1_024, max: 1_048_576, integer: true });
   v.number('maxConnections', o.maxConnections, { min: 1, integer: true });
   v.number('closeTimeoutMs', o.closeTimeoutMs, { min: 0, max: MAX_TIMER_MS, integer: true });
-  if (hostOk && s.token === undefined && !s.allowRemoteWithoutToken && !isLoopbackHost(s.host)) {
+  if (s.chaos !== undefined && s.token === undefined) {
+    v.fail(
+      'token',
+      'set when chaos is given (POST /chaos switches faults on: only a token holder may)',
+      undefined,
+    );
+  } else if (hostOk && s.token === undefined && !s.allowRemoteWithoutToken && !isLoopbackHost(s.host)) {
     v.fail(
       'token',
       `set to bind ${JSON.stringify(s.host)}, which is not a loopback address (anyone who reaches it could read ` +
@@ -155,6 +161,7 @@ export async function startMonitorServer(options: MonitorServerOptions = {}): Pr
     protectReads: s.protectReads,
     maxBodyBytes: s.maxBodyBytes,
     bodyTimeoutMs: s.bodyTimeoutMs,
+    chaos: s.chaos,
   });
   const server = createServer(
     {

@@ -21,8 +21,11 @@ export interface Route {
   readonly pattern: RegExp;
   readonly method: 'GET' | 'POST';
   readonly access: RouteAccess;
-  /** Answers from the decoded-on-demand path parameters; throws an {@link HttpError} to refuse. */
-  readonly answer: (params: readonly string[]) => RouteReply;
+  /**
+   * Answers from the decoded-on-demand path parameters and, for `POST`, the parsed JSON body (`undefined` when the
+   * request sent none); throws an {@link HttpError} to refuse.
+   */
+  readonly answer: (params: readonly string[], body: unknown) => RouteReply;
 }
 
 /** Decodes and validates a name taken from the path. */
