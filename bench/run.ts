@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: success-path cost of our pipeline against bare cockatiel and opossum, memory per policy,
  * retry load amplification, classification time on hostile text (linear, bounded), the cost of a zero-delay
- * retry, of a resilient stream per chunk, and of the pieces shared across replicas on a local Redis. It measures
+ * retry, of a resilient stream per chunk, of the pieces shared across replicas on a local Redis, and hedging's
+ * p99 cut against a slow tail (on virtual time, from the sources). It measures
  * the built package (`sdk/dist`, what users install), so `npm run bench` builds first. Each configuration runs in its own process next to the cockatiel references (an
  * app runs one configuration; mixing them in one process makes shared call sites megamorphic and penalises
  * whichever runs second). Runs on Node >= 22
@@ -171,3 +172,6 @@ console.log(`\n${streamTable(await runStreamBench(quick))}`);
 
 const { runCoordinationBench, coordinationTable } = await import('./coordination.js');
 console.log(`\n${coordinationTable(await runCoordinationBench(quick))}`);
+
+const { runHedgingBench, hedgingTable } = await import('./hedging.js');
+console.log(`\n${hedgingTable(await runHedgingBench(quick))}`);
