@@ -1,12 +1,17 @@
-import type { ClassifiedError } from '../classify/types.js';
 import { AttemptContext } from '../core/attempt-context.js';
 import { classifyAttemptFailure } from '../core/attempt-outcome.js';
 import { ensureAttemptSpan, recordAttemptFailure } from '../core/attempt-telemetry.js';
 import type { AttemptNext } from '../core/stage.js';
-import { recordTokens, usageOfValue } from '../core/token-usage.js';
 import type { HedgeDenialReason } from '../semconv.js';
-import { linkAbort } from '../util/abort.js';
-import { CommittedStream } from './committed-stream.js';
+import { linkAbort, onAbort } from '../util/abort.js';
+import {
+  adoptIdentity,
+  discardLateAnswer,
+  HEDGE_LOST,
+  type Racer,
+  type RoundHost,
+  recordLost,
+} from './hedge-racer.js';
 import type { HedgeTarget } from './hedging-options.js';
 import {
   recordHedgeDenied,
@@ -16,48 +21,13 @@ import {
 } from './hedging-telemetry.js';
 
 /**
- * What an attempt that lost the race is aborted with: an `AbortError`, so the stages judging it (its breaker,
- * recovery, the budget) see a cancellation, neutral, as they see the abort reason rather than what a client throws.
- */
-const HEDGE_LOST = new DOMException('Another hedged attempt answered first', 'AbortError');
-
-/** One attempt of a hedged round. */
-interface Racer {
-  readonly attempt: AttemptContext;
-  readonly controller: AbortController;
-  readonly unlink: () => void;
-  readonly start: number;
-  settled: boolean;
-  failure: { readonly error: unknown; readonly classified: ClassifiedError } | undefined;
-}
-
-/** What a round needs of its hedging stage. */
-export interface RoundHost {
-  readonly maxHedgedAttempts: number;
-  readonly targets: readonly HedgeTarget[];
-  /** The delay before the next hedge, in ms. */
-  delay(): number;
-  /** Asks the budget for one hedge. */
-  acquire(): boolean;
-  /** The chain a hedge to `target` runs (its breaker and the attempt timeout), or undefined for the policy's. */
-  chainOf(target: HedgeTarget | undefined): AttemptNext | undefined;
-  /** An original attempt started (it counts as slower than any latency until it ends). */
-  originalStarted(): void;
-  /**
-   * An original attempt ended: `ms` is its time to answer, or how long it had run when a hedge won (it would
-   * have taken longer); undefined when it failed (a failure's time says nothing of the answer's).
-   */
-  originalEnded(ms: number | undefined): void;
-  /** The estimated latency a hedge saved the original attempt that had run `ms`, or undefined. */
-  saved(ms: number): number | undefined;
-}
-
-/**
  * One round of a hedged call: the attempt the retry loop made (the round's own context, `round`) is run as a race
  * of attempts, each with its own context and signal. The first that succeeds wins and the others are aborted
- * (a cancellation: neutral for breakers and budgets); a non-retryable failure ends the round; it fails when every
- * racer failed and no hedge is left. The round's context then takes on the winner's (or the reported failure's)
- * identity, so the retry loop records that attempt as usual, while the round records every other racer itself.
+ * (a cancellation: neutral for breakers and budgets); a non-retryable failure of the call's own function ends the
+ * round, a target's failure hands over to the next target at once; it fails once no racer is left running (the
+ * failure asking the longest Retry-After is reported) and the retry loop decides whether to retry it. The
+ * round's context then takes on the winner's (or the reported failure's) identity, so the retry loop records that
+ * attempt as usual, while the round records every other racer itself.
  */
 export class HedgedRound {
   private readonly racers: Racer[] = [];
@@ -67,6 +37,9 @@ export class HedgedRound {
   private stopped = false;
   private originalEnded = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The racer whose outcome the round reported (the retry loop records it). */
+  private reported: Racer | undefined;
+  private unfollow: () => void = () => {};
   private resolve: (value: unknown) => void = () => {};
   private reject: (error: unknown) => void = () => {};
 
@@ -81,6 +54,9 @@ export class HedgedRound {
       this.resolve = resolve;
       this.reject = reject;
       this.host.originalStarted();
+      // The retry loop stops waiting the moment the call's signal aborts and books the round at once: the round
+      // must carry a racer's identity by then (subscribed before the loop's own race, so it runs first).
+      this.unfollow = onAbort(this.round.signal, this.onCallAbort);
       this.start(0, undefined, this.next);
       this.schedule();
     });
@@ -98,6 +74,17 @@ export class HedgedRound {
     }
   }
 
+  /** The call's signal aborted (caller, total timeout): the round ends now, reporting the original. */
+  private readonly onCallAbort = (): void => {
+    if (this.done) return;
+    const primary = this.racers[0] as Racer;
+    primary.failure ??= {
+      error: this.round.signal.reason,
+      classified: classifyAttemptFailure(primary.attempt, this.round.signal.reason),
+    };
+    this.fail(primary);
+  };
+
   private readonly onTimer = (): void => {
     this.timer = undefined;
     this.hedge();
@@ -106,7 +93,7 @@ export class HedgedRound {
 
   /** Starts the next hedge, unless its targets' breakers are open or the budget is empty. */
   private hedge(): void {
-    if (this.done || this.stopped) return;
+    if (this.done || this.stopped || this.round.signal.aborted) return;
     const number = this.hedges + 1;
     const target = this.pickTarget(number);
     if (target === 'circuit_open' || !this.host.acquire()) {
@@ -176,7 +163,7 @@ export class HedgedRound {
   private onSuccess(racer: Racer, value: unknown): void {
     this.settle(racer);
     if (this.done) {
-      this.discard(racer, value);
+      discardLateAnswer(racer, value);
       return;
     }
     this.done = true;
@@ -198,7 +185,10 @@ export class HedgedRound {
       } else if (other.failure !== undefined) this.recordFailed(other);
     }
     if (this.hedges > 0) recordHedgeResult(racer.attempt, 'won');
-    this.adopt(racer);
+    this.host.attemptResult(true, true);
+    this.reported = racer;
+    this.unfollow();
+    adoptIdentity(this.round, racer);
     this.resolve(value);
   }
 
@@ -207,7 +197,7 @@ export class HedgedRound {
     const attempt = racer.attempt;
     // Every racer still running when the round ended was abandoned then.
     if (this.done) {
-      this.recordLost(racer, error);
+      if (racer !== this.reported) recordLost(racer, error);
       return;
     }
     if (racer === this.racers[0]) this.endOriginal(undefined);
@@ -222,7 +212,9 @@ export class HedgedRound {
         attempt.hedge,
         classified.category === 'circuit_open' ? 'circuit_open' : 'rejected',
       );
-    } else if (!classified.retryable) {
+    } else if (!classified.retryable && attempt.target === undefined) {
+      // The call's own request is refused (a 400, an auth error): no racer of it can succeed. A target's refusal
+      // says nothing of the others (another model, another provider): the round goes on.
       this.fail(racer);
       return;
     } else if (this.host.targets.length > 0 && !this.stopped && this.hedges < this.host.maxHedgedAttempts) {
@@ -238,13 +230,25 @@ export class HedgedRound {
   private settleIfIdle(): void {
     if (this.done || this.running > 0) return;
     const failed = this.racers.filter(r => r.failure !== undefined);
-    const reported = failed.find(r => r.attempt.invoked) ?? failed[0];
+    // The failure that asks the longest Retry-After, so the retry loop honours it; else the first that ran.
+    const waitOf = (r: Racer) => r.failure?.classified.retryAfterMs ?? -1;
+    const ran = failed.filter(r => r.attempt.invoked);
+    const reported =
+      ran.reduce<Racer | undefined>(
+        (a, r) => (a === undefined || waitOf(r) > waitOf(a) ? r : a),
+        undefined,
+      ) ?? failed[0];
     if (reported !== undefined) this.fail(reported);
   }
 
   /** Ends the round with `reported`'s failure: the others are aborted; the failures are recorded. */
   private fail(reported: Racer): void {
     this.done = true;
+    this.reported = reported;
+    this.unfollow();
+    const failure = reported.failure;
+    if (reported.attempt.invoked && failure?.classified.retryable === true)
+      this.host.attemptResult(false, true);
     this.clearTimer();
     this.endOriginal(undefined);
     for (const other of this.racers) {
@@ -254,7 +258,7 @@ export class HedgedRound {
       } else this.recordFailed(other);
     }
     if (reported.attempt.hedge > 0) recordHedgeResult(reported.attempt, 'lost');
-    this.adopt(reported);
+    adoptIdentity(this.round, reported);
     this.reject(reported.failure?.error);
   }
 
@@ -263,43 +267,8 @@ export class HedgedRound {
     const failure = racer.failure;
     if (failure === undefined) return;
     if (racer.attempt.hedge > 0) recordHedgeResult(racer.attempt, 'lost');
+    if (racer.attempt.invoked && failure.classified.retryable) this.host.attemptResult(false, false);
     recordAttemptFailure(racer.attempt, failure.classified, failure.error);
-  }
-
-  /** A racer the round abandoned (aborted when it ended): lost, a cancellation that counts as no error. */
-  private recordLost(racer: Racer, error: unknown): void {
-    const attempt = racer.attempt;
-    recordHedgeResult(attempt, 'lost');
-    recordAttemptFailure(attempt, classifyAttemptFailure(attempt, error), error, false);
-  }
-
-  /** A racer that answered after another had won: its answer is dropped (a stream closed), its tokens wasted. */
-  private discard(racer: Racer, value: unknown): void {
-    const attempt = racer.attempt;
-    if (value instanceof CommittedStream) {
-      attempt.onFinish(cause => this.recordLost(racer, cause));
-      value.abandon(HEDGE_LOST);
-      return;
-    }
-    recordTokens(attempt.call, 'wasted', usageOfValue(attempt.call, value));
-    this.recordLost(racer, HEDGE_LOST);
-  }
-
-  /** The round's context takes on the identity of the racer whose outcome it reports to the retry loop. */
-  private adopt(racer: Racer): void {
-    const round = this.round;
-    const attempt = racer.attempt;
-    round.scope = attempt.scope;
-    round.hedge = attempt.hedge;
-    round.target = attempt.target;
-    round.signal = attempt.signal;
-    round.invoked = attempt.invoked;
-    round.probe = attempt.probe;
-    // A committed stream's attempt ends with its stream: the loop books the round then.
-    if (attempt.deferred) {
-      round.defer();
-      attempt.onFinish(cause => round.finish(cause));
-    }
   }
 
   /** Tells the host how the original attempt ended, once. */

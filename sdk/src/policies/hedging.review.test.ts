@@ -96,14 +96,17 @@ const flushExports = async () => {
 };
 
 const attemptSpans = () => otel.spans().filter(s => s.name === attemptSpanName('chat'));
-const kinds = () => attemptSpans().map(s => String(s.attributes[ATTR_RESILIENCE_ATTEMPT_KIND])).sort();
+const kinds = () =>
+  attemptSpans()
+    .map(s => String(s.attributes[ATTR_RESILIENCE_ATTEMPT_KIND]))
+    .sort();
 
 describe('hedging × caller abort / total timeout: every racer span ends', () => {
   // DEFECT 1: the retry loop races the round against the call's signal and records the round's context as soon as
   // the caller aborts, before the round has adopted the reported racer's identity (scope/span). The round then
   // adopts that racer, but nobody records it: its span (started by ensureAttemptSpan when the hedge joined) is
   // never ended, and its attempt duration is lost.
-  it('DEFECT: a caller abort mid-race ends both the original span and the hedge span', async () => {
+  it('a caller abort mid-race (no stage between hedging and fn) ends both racer spans', async () => {
     const policy = hedged({ hedging: { delayMs: 100 } });
     const caller = new AbortController();
     const fn = sequence(answerAfter(5000, 'slow'), answerAfter(5000, 'slow too'));
@@ -330,7 +333,9 @@ describe('hedging at its limits', () => {
   it('maxHedgedAttempts 10 with delayMs 0: 11 racers, one wins, ten lost, every span ended once, no timer', async () => {
     const signals: AbortSignal[] = [];
     let n = 0;
-    const fn = vi.fn((input: AttemptInput) => answerAfter(n++ === 7 ? 5 : 1000, `answer ${n - 1}`, signals)(input));
+    const fn = vi.fn((input: AttemptInput) =>
+      answerAfter(n++ === 7 ? 5 : 1000, `answer ${n - 1}`, signals)(input),
+    );
     const policy = hedged({ hedging: { delayMs: 0, maxHedgedAttempts: 10 } });
     const result = policy.execute(fn, { replaySafe: true });
     await vi.advanceTimersByTimeAsync(5);
@@ -348,7 +353,11 @@ describe('hedging at its limits', () => {
 
   it('counts one error per racer that failed, none for the one aborted, and each result once', async () => {
     // Original: 503 at 250 ms. Hedge 1 (100 ms): 503 at 150 ms. Hedge 2 (200 ms): answers at 210 ms.
-    const fn = sequence(failAfter(250, httpError(503)), failAfter(50, httpError(503)), answerAfter(10, 'third'));
+    const fn = sequence(
+      failAfter(250, httpError(503)),
+      failAfter(50, httpError(503)),
+      answerAfter(10, 'third'),
+    );
     const policy = hedged({ hedging: { delayMs: 100, maxHedgedAttempts: 2 } });
     const result = policy.execute(fn, { replaySafe: true });
     await vi.advanceTimersByTimeAsync(210);

@@ -1,7 +1,8 @@
 import type { AttemptContext } from '../core/attempt-context.js';
 import type { AttemptNext, AttemptStage } from '../core/stage.js';
 import { safely, safelyGet } from '../util/safely.js';
-import { HedgedRound, type RoundHost } from './hedged-round.js';
+import type { RoundHost } from './hedge-racer.js';
+import { HedgedRound } from './hedged-round.js';
 import type { HedgeTarget, HedgingConfig } from './hedging-options.js';
 import { LatencyWindow } from './latency-window.js';
 import { AttemptTimeoutStage } from './timeout.js';
@@ -72,6 +73,12 @@ export class HedgingStage implements AttemptStage, RoundHost {
   acquire(): boolean {
     const budget = this.config.budget;
     return budget === undefined || safelyGet('hedging budget', () => budget.tryAcquireRetry(), false);
+  }
+
+  attemptResult(success: boolean, reported: boolean): void {
+    const budget = this.config.budget;
+    if (budget === undefined || (reported && !this.config.ownBudget)) return;
+    safely('hedging budget onAttemptResult', () => budget.onAttemptResult(success));
   }
 
   chainOf(target: HedgeTarget | undefined): AttemptNext | undefined {
