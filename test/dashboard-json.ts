@@ -46,12 +46,23 @@ export interface VariableJson {
   readonly refresh?: number;
 }
 
+/** A dashboard annotation query (Prometheus: samples equal to 1 become events). */
+export interface AnnotationJson {
+  readonly name?: string;
+  readonly enable?: boolean;
+  readonly datasource?: DatasourceRef;
+  readonly expr?: string;
+  readonly titleFormat?: string;
+  readonly textFormat?: string;
+}
+
 export interface DashboardJson {
   readonly uid?: string;
   readonly title?: string;
   readonly editable?: boolean;
   readonly panels?: readonly PanelJson[];
   readonly templating?: { readonly list?: readonly VariableJson[] };
+  readonly annotations?: { readonly list?: readonly AnnotationJson[] };
 }
 
 /** Every panel, including panels nested in collapsed rows. */
@@ -67,6 +78,9 @@ export const dataPanels = (dashboard: DashboardJson): PanelJson[] =>
 
 export const variables = (dashboard: DashboardJson): readonly VariableJson[] =>
   dashboard.templating?.list ?? [];
+
+export const annotations = (dashboard: DashboardJson): readonly AnnotationJson[] =>
+  dashboard.annotations?.list ?? [];
 
 /** `$name` and `${name}` references to template variables in a text (Grafana's own `$__…` excluded). */
 export function variableReferences(text: string): string[] {
@@ -99,6 +113,13 @@ export function dashboardTargets(dashboard: DashboardJson, fileName: string): Da
       instant: t.instant === true,
     })),
   );
+}
+
+/** The Prometheus queries of a dashboard's annotations, as targets (`<file> › annotation <name>`). */
+export function annotationTargets(dashboard: DashboardJson, fileName: string): DashboardTarget[] {
+  return annotations(dashboard)
+    .filter(a => a.expr !== undefined)
+    .map(a => ({ source: `${fileName} › annotation ${a.name}`, expr: a.expr!, instant: false }));
 }
 
 interface ProvisionedDatasource {

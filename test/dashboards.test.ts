@@ -35,9 +35,11 @@ import { join } from 'node:path';
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { describe, expect, it } from 'vitest';
 import { DASHBOARDS_DIR, renderDashboards } from '../dashboards/src/index.js';
-import { prometheusMetricName } from '../sdk/src/otel/prometheus-naming.js';
-import { METRICS } from '../sdk/src/semconv.js';
+import { prometheusLabelName, prometheusMetricName } from '../sdk/src/otel/prometheus-naming.js';
+import { ATTR_RESILIENCE_CHAOS_INJECTED, METRICS } from '../sdk/src/semconv.js';
 import {
+  annotations,
+  annotationTargets,
   type DashboardJson,
   dashboardTargets,
   dataPanels,
@@ -59,6 +61,12 @@ const CALLS = `${seriesOf('callDuration')}_count`;
 const BREAKER_STATE = seriesOf('circuitBreakerState');
 const COORDINATION_STATE = seriesOf('coordinationState');
 const COORDINATION_ERRORS = seriesOf('coordinationErrors');
+const ERRORS = seriesOf('errors');
+const CHAOS_INJECTIONS = seriesOf('chaosInjections');
+const HEDGES = seriesOf('hedges');
+const HEDGE_SAVED = seriesOf('hedgeSaved');
+/** The label that marks failures chaos injection produced (issue 11), and the variable that can hide them. */
+const INJECTED = prometheusLabelName(ATTR_RESILIENCE_CHAOS_INJECTED);
 
 const rendered = renderDashboards();
 const dashboards = rendered.map(r => ({ fileName: r.fileName, json: JSON.parse(r.json) as DashboardJson }));
@@ -76,7 +84,13 @@ const TEMPLATED_DATASOURCE = { type: 'prometheus', uid: TEMPLATED_UID };
 const datasourceTargets: NamedExpression[] = datasourceQueries(
   join(REPO_ROOT, 'dashboards/grafana/provisioning/datasources/datasources.yaml'),
 ).map(q => ({ source: q.source, expr: substituteGrafanaVariables(q.expr) }));
-const allTargets = [...dashboards.flatMap(d => dashboardTargets(d.json, d.fileName)), ...datasourceTargets];
+const allTargets = [
+  ...dashboards.flatMap(d => [
+    ...dashboardTargets(d.json, d.fileName),
+    ...annotationTargets(d.json, d.fileName),
+  ]),
+  ...datasourceTargets,
+];
 
 describe('generated dashboards', () => {
   it('are up to date: `npm run dashboards` would not change the committed JSON', () => {
@@ -248,6 +262,96 @@ describe('resilience-overview.json: the fleet view (issue 10 §4)', () => {
     expect(state.length).toBeGreaterThan(0);
     const errors = reading(COORDINATION_ERRORS).filter(groupedBy(['resilience_coordination_operation']));
     expect(errors.length).toBeGreaterThan(0);
+  });
+});
+
+describe('chaos injection on the dashboards (issue 11 §2): injected failures are never mistaken for real ones', () => {
+  /** Selectors of the errors counter in `expr`, with their matchers on the injected label. */
+  const injectedMatchers = (expr: string) =>
+    analyzePromql(expr)
+      .selectors.filter(s => s.metric === ERRORS)
+      .map(s => s.matchers.filter(m => m.label === INJECTED));
+
+  it.each(dashboards)('$fileName marks the time chaos injected faults with an annotation', ({ json }) => {
+    const chaos = annotations(json).filter(a => analyzePromql(a.expr ?? '').selectors.length > 0);
+    expect(chaos.map(a => a.name)).toEqual(['Chaos injection']);
+    const [annotation] = chaos;
+    expect(annotation).toMatchObject({ enable: true, datasource: TEMPLATED_DATASOURCE });
+    const { selectors } = analyzePromql(annotation!.expr!);
+    expect(selectors.map(s => s.metric)).toEqual([CHAOS_INJECTIONS]);
+    expect(selectors[0]!.range).toBe('$__rate_interval');
+    expect(selectors[0]!.matchers).toContainEqual({ label: 'service_name', op: '=~', value: '$service' });
+    // Grafana turns the samples equal to 1 of a Prometheus annotation query into regions.
+    expect(annotation!.expr).toMatch(/> bool 0$/);
+    expect(annotation!.titleFormat).toContain('{{resilience_chaos_fault}}');
+    expect(contractViolations(annotation!.expr!, names)).toEqual([]);
+  });
+
+  it('the overview shows chaos injections / s by fault', () => {
+    const overview = dashboards.find(d => d.fileName === 'resilience-overview.json')!;
+    const panel = dataPanels(overview.json).find(p => p.title === 'Chaos injections / s by fault');
+    const expr = panel?.targets?.[0]?.expr ?? '';
+    const { selectors, clauseLabels } = analyzePromql(expr);
+    expect(selectors.map(s => s.metric)).toEqual([CHAOS_INJECTIONS]);
+    expect(clauseLabels).toEqual(['resilience_chaos_fault']);
+  });
+
+  it('the overview tells real errors from injected ones', () => {
+    const overview = dashboards.find(d => d.fileName === 'resilience-overview.json')!;
+    const panel = dataPanels(overview.json).find(p => p.title === 'Errors / s: real vs injected');
+    const matchers = (panel?.targets ?? []).map(t => injectedMatchers(t.expr ?? ''));
+    expect(matchers).toEqual([
+      [[{ label: INJECTED, op: '!=', value: 'true' }]],
+      [[{ label: INJECTED, op: '=', value: 'true' }]],
+    ]);
+  });
+
+  const withChaosVariable = dashboards.filter(d => variables(d.json).some(v => v.name === 'chaos'));
+
+  it('the error aggregation dashboard has the chaos variable: include (default) or exclude injected failures', () => {
+    expect(withChaosVariable.map(d => d.fileName)).toEqual(['error-aggregation.json']);
+    const chaos = variables(withChaosVariable[0]!.json).find(v => v.name === 'chaos')!;
+    expect(chaos).toMatchObject({
+      type: 'custom',
+      label: 'Injected failures',
+      multi: false,
+      includeAll: false,
+    });
+    const options = (chaos as { options?: { text: string; value: string }[] }).options;
+    expect(options?.map(o => [o.text, o.value])).toEqual([
+      ['include', 'none'],
+      ['exclude', 'true'],
+    ]);
+    expect((chaos as { current?: { value: string } }).current?.value).toBe('none');
+  });
+
+  it('every errors panel of a dashboard with the chaos variable applies it (`!~"$chaos"`)', () => {
+    for (const { fileName, json } of withChaosVariable) {
+      const reading = dashboardTargets(json, fileName).filter(t => injectedMatchers(t.expr).length > 0);
+      expect(reading.length, fileName).toBeGreaterThan(5);
+      for (const t of reading)
+        for (const matchers of injectedMatchers(t.expr))
+          expect(matchers, t.source).toEqual([{ label: INJECTED, op: '!~', value: '$chaos' }]);
+    }
+  });
+});
+
+describe('resilience-overview.json: hedging (issue 11 §1)', () => {
+  const overview = dashboards.find(d => d.fileName === 'resilience-overview.json')!;
+  const targets = dashboardTargets(overview.json, overview.fileName).map(t => ({
+    ...t,
+    ...analyzePromql(t.expr),
+  }));
+  const reading = (metric: string) => targets.filter(t => t.selectors.some(s => s.metric === metric));
+
+  it('shows hedges / s by result', () => {
+    const byResult = reading(HEDGES).filter(t => t.clauseLabels.includes('resilience_hedge_result'));
+    expect(byResult.map(t => t.source)).toEqual(['resilience-overview.json › Hedges / s by result › A']);
+  });
+
+  it('shows the p50 and p95 of the latency winning hedges saved', () => {
+    const saved = reading(`${HEDGE_SAVED}_bucket`);
+    expect(saved.map(t => /^histogram_quantile\((0\.\d+),/.exec(t.expr)?.[1])).toEqual(['0.5', '0.95']);
   });
 });
 

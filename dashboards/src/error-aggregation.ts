@@ -1,18 +1,31 @@
 /** Error aggregation: what kinds of errors the classifier sees, how severe, which spike, and where. */
 import { buildDashboard, type DashboardSpec } from './lib/dashboard.js';
 import { stat, table, timeseries } from './lib/panels.js';
-import { increase, orZero, POLICY, RANGE, rate, SERVICE, SERVICE_POLICY, share, sumBy } from './lib/query.js';
+import {
+  CHAOS,
+  increase,
+  orZero,
+  POLICY,
+  RANGE,
+  rate,
+  SERVICE,
+  SERVICE_POLICY,
+  share,
+  sumBy,
+} from './lib/query.js';
 import { ERROR_PATTERNS, ERRORS, ERRORS_1H, ERRORS_5M } from './lib/series.js';
-import { datasourceVariable, policyVariable, serviceVariable } from './lib/variables.js';
+import { chaosVariable, datasourceVariable, policyVariable, serviceVariable } from './lib/variables.js';
 
 const NOT_CANCELLED = 'resilience_error_category!="cancelled"';
+/** The errors the panels show: the selected services and policies, injected failures as `$chaos` says. */
+const SHOWN = [...SERVICE_POLICY, CHAOS];
 
 const spec = (): DashboardSpec => ({
   uid: 'error-aggregation',
   title: 'Resilience / Error aggregation',
   description:
-    'Classified errors (one per failed attempt) by category, error.type, severity and retryability; category spikes and the patterns the SDK detected.',
-  variables: [datasourceVariable(), serviceVariable(), policyVariable()],
+    'Classified errors (one per failed attempt) by category, error.type, severity and retryability; category spikes and the patterns the SDK detected. The "Injected failures" variable includes or excludes the failures chaos injection produced.',
+  variables: [datasourceVariable(), serviceVariable(), policyVariable(), chaosVariable()],
   rows: [
     {
       title: 'Now',
@@ -23,7 +36,7 @@ const spec = (): DashboardSpec => ({
             'Classified errors per second, one per failed attempt (an attempt refused by the breaker or an admission stage included; cancellations excluded).',
           unit: 'ops',
           span: 6,
-          targets: [{ expr: orZero(sumBy([], rate(ERRORS, [...SERVICE_POLICY, NOT_CANCELLED]))) }],
+          targets: [{ expr: orZero(sumBy([], rate(ERRORS, [...SHOWN, NOT_CANCELLED]))) }],
         }),
         stat({
           title: 'Retryable share',
@@ -35,7 +48,7 @@ const spec = (): DashboardSpec => ({
             {
               expr: share({
                 metric: ERRORS,
-                matchers: SERVICE_POLICY,
+                matchers: SHOWN,
                 part: ['resilience_error_retryable="true"'],
               }),
             },
@@ -50,9 +63,7 @@ const spec = (): DashboardSpec => ({
           thresholds: [0.001],
           targets: [
             {
-              expr: orZero(
-                sumBy([], rate(ERRORS, [...SERVICE_POLICY, 'resilience_error_severity="critical"'])),
-              ),
+              expr: orZero(sumBy([], rate(ERRORS, [...SHOWN, 'resilience_error_severity="critical"']))),
             },
           ],
         }),
@@ -79,7 +90,7 @@ const spec = (): DashboardSpec => ({
           stack: true,
           targets: [
             {
-              expr: sumBy(['resilience_error_category'], rate(ERRORS, SERVICE_POLICY)),
+              expr: sumBy(['resilience_error_category'], rate(ERRORS, SHOWN)),
               legend: '{{resilience_error_category}}',
             },
           ],
@@ -91,7 +102,7 @@ const spec = (): DashboardSpec => ({
           span: 12,
           targets: [
             {
-              expr: `topk(10, ${sumBy(['error_type'], rate(ERRORS, SERVICE_POLICY))})`,
+              expr: `topk(10, ${sumBy(['error_type'], rate(ERRORS, SHOWN))})`,
               legend: '{{error_type}}',
             },
           ],
@@ -104,7 +115,7 @@ const spec = (): DashboardSpec => ({
           stack: true,
           targets: [
             {
-              expr: sumBy(['resilience_error_severity'], rate(ERRORS, SERVICE_POLICY)),
+              expr: sumBy(['resilience_error_severity'], rate(ERRORS, SHOWN)),
               legend: '{{resilience_error_severity}}',
             },
           ],
@@ -117,7 +128,7 @@ const spec = (): DashboardSpec => ({
           stack: true,
           targets: [
             {
-              expr: sumBy(['resilience_error_retryable'], rate(ERRORS, SERVICE_POLICY)),
+              expr: sumBy(['resilience_error_retryable'], rate(ERRORS, SHOWN)),
               legend: 'retryable={{resilience_error_retryable}}',
             },
           ],
@@ -129,7 +140,7 @@ const spec = (): DashboardSpec => ({
           span: 8,
           targets: [
             {
-              expr: sumBy(['resilience_policy', 'resilience_error_category'], rate(ERRORS, SERVICE_POLICY)),
+              expr: sumBy(['resilience_policy', 'resilience_error_category'], rate(ERRORS, SHOWN)),
               legend: '{{resilience_policy}} {{resilience_error_category}}',
             },
           ],
@@ -142,7 +153,7 @@ const spec = (): DashboardSpec => ({
         timeseries({
           title: 'Category spike ratio (5m rate / 1h rate)',
           description:
-            'Error rate of each category over 5 minutes divided by its rate over 1 hour (recording rules policy_category:resilience_errors:rate5m / rate1h). The ResilienceErrorCategorySpike alert fires above 3 when the 5m rate also exceeds 0.1/s.',
+            'Error rate of each category over 5 minutes divided by its rate over 1 hour (recording rules policy_category:resilience_errors:rate5m / rate1h, which count injected failures too, as the alert does). The ResilienceErrorCategorySpike alert fires above 3 when the 5m rate also exceeds 0.1/s.',
           unit: 'short',
           decimals: 1,
           span: 12,
@@ -179,7 +190,7 @@ const spec = (): DashboardSpec => ({
           span: 24,
           targets: [
             {
-              expr: `topk(10, ${sumBy(['resilience_policy', 'resilience_error_category', 'error_type'], increase(ERRORS, SERVICE_POLICY, RANGE))})`,
+              expr: `topk(10, ${sumBy(['resilience_policy', 'resilience_error_category', 'error_type'], increase(ERRORS, SHOWN, RANGE))})`,
             },
           ],
         }),

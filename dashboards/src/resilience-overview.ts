@@ -1,5 +1,6 @@
 /** Resilience overview: is anything degraded right now, and where? The landing dashboard of the stack. */
 import { fleetRows } from './fleet-rows.js';
+import { chaosRow, hedgingRow } from './hedging-chaos-rows.js';
 import { buildDashboard, type DashboardSpec } from './lib/dashboard.js';
 import { stat, timeseries } from './lib/panels.js';
 import {
@@ -38,7 +39,7 @@ const spec = (): DashboardSpec => ({
   uid: 'resilience-overview',
   title: 'Resilience / Overview',
   description:
-    'Calls through agent-resilience policies: outcomes, failure ratio, latency, open circuits, retry amplification and fallback share; per replica, and the coordination of a fleet through Redis.',
+    'Calls through agent-resilience policies: outcomes, failure ratio, latency, open circuits, retry amplification and fallback share; hedging; chaos injection (rehearsals, marked on every dashboard); per replica, and the coordination of a fleet through Redis.',
   variables: [datasourceVariable(), serviceVariable(), policyVariable(), replicaVariable()],
   rows: [
     {
@@ -208,6 +209,8 @@ const spec = (): DashboardSpec => ({
         }),
       ],
     },
+    hedgingRow(),
+    chaosRow(),
     ...fleetRows(),
   ],
 });

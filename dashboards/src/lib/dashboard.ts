@@ -1,6 +1,7 @@
 /**
  * Builds one dashboard from rows of panels with the settings all dashboards share: fixed uid, tags, read-only,
- * shared crosshair, links to the other resilience dashboards, 30 s refresh, and stable panel ids.
+ * shared crosshair, links to the other resilience dashboards, 30 s refresh, the chaos-injection annotation, and
+ * stable panel ids.
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type { Panel } from '@grafana/grafana-foundation-sdk/dashboard';
@@ -13,6 +14,7 @@ import {
   RowBuilder,
   type VariableModel,
 } from '@grafana/grafana-foundation-sdk/dashboard';
+import { chaosAnnotation } from './annotations.js';
 
 /** Tag of every generated dashboard; the dashboard links list the dashboards carrying it. */
 export const DASHBOARD_TAG = 'agent-resilience';
@@ -48,7 +50,8 @@ export function buildDashboard(spec: DashboardSpec): Dashboard {
         .asDropdown(true)
         .includeVars(true)
         .keepTime(true),
-    );
+    )
+    .annotation(chaosAnnotation());
   for (const variable of spec.variables) builder.withVariable(variable);
   for (const row of spec.rows) {
     builder.withRow(new RowBuilder(row.title));

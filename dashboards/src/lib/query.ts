@@ -27,6 +27,18 @@ export const AGENT_POLICY = 'resilience_policy=~"agent[.]$agent"';
 /** A replica of a fleet: the resource's service.instance.id (collector/README.md, "Labels"). */
 export const REPLICA = 'service_instance_id=~"$replica"';
 
+/**
+ * Failures chaos injection produced carry `resilience_chaos_injected="true"` on the errors counter (issue 11):
+ * rehearsals, never real failures.
+ */
+export const INJECTED = 'resilience_chaos_injected="true"';
+export const NOT_INJECTED = 'resilience_chaos_injected!="true"';
+/**
+ * The `chaos` variable ({@link chaosVariable}): drops the errors whose injected label matches its value, `true`
+ * (exclude injected failures) or `none` (no label value: include them).
+ */
+export const CHAOS = 'resilience_chaos_injected!~"$chaos"';
+
 /** Calls that count for ratios: cancelled calls are neither failures nor successes. */
 export const NOT_CANCELLED = 'resilience_outcome!="cancelled"';
 /** Failed calls for the failure ratio; a fallback is a degraded success. */

@@ -16,6 +16,8 @@ export const GEN_AI_INFERENCE_DURATION = 'gen_ai_client_inference_duration_secon
 /** Model-call duration under either GenAI name: a process reports one of them. */
 export const MODEL_CALL_DURATIONS = [GEN_AI_OPERATION_DURATION, GEN_AI_INFERENCE_DURATION] as const;
 export const TIME_TO_FIRST_CHUNK = 'gen_ai_client_inference_time_to_first_chunk_seconds';
+/** Latency a winning hedge saved. */
+export const HEDGE_SAVED = 'resilience_hedge_saved_seconds';
 
 /** Logical calls, by `resilience_outcome`. */
 export const CALLS = `${CALL_DURATION}_count`;
@@ -40,6 +42,10 @@ export const STREAM_BROKEN = 'resilience_stream_broken_total';
 export const TOKENS = 'resilience_tokens_total';
 /** Store operations a fleet coordinator failed (agent-resilience/redis), by `resilience_coordination_operation`. */
 export const COORDINATION_ERRORS = 'resilience_coordination_errors_total';
+/** Faults chaos injection produced (rehearsals), by `resilience_chaos_fault`. */
+export const CHAOS_INJECTIONS = 'resilience_chaos_injections_total';
+/** Hedged attempts by `resilience_hedge_result` (won, lost, denied). */
+export const HEDGES = 'resilience_hedges_total';
 
 // Gauges.
 export const BREAKER_STATE = 'resilience_circuit_breaker_state';

@@ -1,11 +1,13 @@
 /**
  * Template variables. They follow grafana/dashboard-linter's template rules: one datasource variable named
  * `datasource`; query variables on `${datasource}`, labelled in title case, multi-select with "All" = `.+`,
- * refreshed when the time range changes.
+ * refreshed when the time range changes. The `chaos` variable is a fixed choice (a custom variable).
  */
 import {
+  CustomVariableBuilder,
   DatasourceVariableBuilder,
   QueryVariableBuilder,
+  type VariableOption,
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
@@ -48,3 +50,26 @@ export const policyVariable = (metric: string = CALLS): QueryVariableBuilder =>
 /** `replica`: the `service_instance_id` label (the resource's service.instance.id: one per process). */
 export const replicaVariable = (): QueryVariableBuilder =>
   labelVariable('replica', CALLS, 'service_instance_id', [SERVICE]);
+
+/** The `chaos` variable's choices: the value of `resilience_chaos_injected` whose errors are dropped. */
+const CHAOS_OPTIONS: readonly VariableOption[] = [
+  { text: 'include', value: 'none', selected: true },
+  { text: 'exclude', value: 'true', selected: false },
+];
+
+/**
+ * `chaos`: whether the error panels include the failures chaos injection produced (the default: a game day
+ * watches them) or exclude them (what real users met). Applied as `resilience_chaos_injected!~"$chaos"`.
+ */
+export const chaosVariable = (): CustomVariableBuilder =>
+  new CustomVariableBuilder('chaos')
+    .label('Injected failures')
+    .description(
+      'Failures chaos injection produced (resilience_chaos_injected="true"): include them, or exclude them to see what real users met. Alerts count them either way.',
+    )
+    .values(CHAOS_OPTIONS.map(o => `${o.text} : ${o.value}`).join(','))
+    .options([...CHAOS_OPTIONS])
+    .current(CHAOS_OPTIONS[0]!)
+    .multi(false)
+    .includeAll(false)
+    .allowCustomValue(false);
