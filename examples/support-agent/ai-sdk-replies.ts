@@ -15,6 +15,7 @@ import {
   BACKUP_MODEL,
   breakerFleet,
   FAILURE_CATEGORIES,
+  HEDGING,
   PRIMARY_MODEL,
   type ReplyContext,
   type ReplyModel,
@@ -65,8 +66,8 @@ function observedFetch(context: ReplyContext): typeof fetch {
  * `withResilience` wrap: each model (the primary, then the backup through its OpenAI-compatible API) has its own
  * policy (3 retries honouring Retry-After within the shared retry budget, a 5 s attempt timeout, stream timeouts).
  * The primary's policy uses the primary provider's circuit breaker (opens when over half the calls of 5 s fail,
- * probes after 4 s) and the recovery manager that follows it and ramps traffic back, as the client mode does; the
- * backup gets a breaker of its own. A stream that breaks before its first content chunk is retried or served by
+ * probes after 4 s) and the recovery manager that follows it and ramps traffic back, hedges slow first chunks and
+ * gets the chaos injection, as the client mode does; the backup gets a breaker of its own. A stream that breaks before its first content chunk is retried or served by
  * the backup unseen. When both fail before any text, the last good answer for the topic serves, else an apology.
  * The AI SDK reports the GenAI spans (`@ai-sdk/otel`); the adapter adds only `resilience.*` spans under them.
  */
@@ -110,7 +111,13 @@ export function createAiSdkReplies(context: ReplyContext, deps: AiSdkDeps): Repl
     // Asked once per model: the primary joins its provider's breaker and recovery, the backup gets its own breaker.
     policy: ({ model: id }) =>
       id === PRIMARY_MODEL
-        ? { ...shared, circuitBreaker: breaker, recovery }
+        ? {
+            ...shared,
+            circuitBreaker: breaker,
+            recovery,
+            hedging: HEDGING,
+            ...(context.chaos === undefined ? {} : { chaos: context.chaos }),
+          }
         : { ...shared, circuitBreaker: breakerOptions },
     stream: STREAM,
   });

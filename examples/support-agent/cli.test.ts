@@ -35,7 +35,7 @@ describe('demo command line', () => {
     [['--monitor-port', 'abc'], '--monitor-port must be a number in [0, 65535], got "abc"'],
     [
       ['--scenario', 'meltdown'],
-      '--scenario must be one of outage, rate-limits, steady, incident, failover, got "meltdown"',
+      '--scenario must be one of outage, rate-limits, steady, incident, game-day, failover, got "meltdown"',
     ],
     [['--duration', '5'], '--duration must be a number in [10, 86400], got "5"'],
     [['--framework', 'langchain'], '--framework must be one of clients, ai-sdk, got "langchain"'],

@@ -29,15 +29,17 @@ export const MAX_REPLICAS = 8;
 export const HELP = `Usage: npm run demo -- [options]
 
 A customer-support agent streaming its answers (real openai and @anthropic-ai/sdk clients, or the AI SDK)
-against local fault-injecting providers.
-The primary provider goes healthy → rate-limited → outage → recovery → healthy; watch the retries, the
+against local fault-injecting providers, with chaos injection for what needs no real HTTP (429 storms, latency).
+The primary provider goes healthy → rate-limited → outage → recovery → healthy; watch the retries, hedging, the
 circuit breaker, the fallbacks, the retry budget and the recovery ramp, then read the summary.
 
 Options:
   --framework <name>     clients: the openai and Anthropic clients through run.modelStream;
                          ai-sdk: the AI SDK's streamText with withResilience (default clients)
   --duration <seconds>   length of one scenario cycle (default 60, min 10)
-  --scenario <name>      ${Object.keys(SCENARIOS).join(' | ')} (default outage)
+  --scenario <name>      ${Object.keys(SCENARIOS).join(' | ')} (default outage); game-day: a 429 storm
+                         injected, held and switched off (--duration 300 lets the budget alert fire and resolve);
+                         steady leaves chaos to POST /chaos (docs/game-day.md)
   --seed <integer>       seed of the fault schedule (default 42)
   --rate <calls/s>       customer questions per second (default 6, max 200)
   --host <address>       interface for /metrics and the monitoring API (default 127.0.0.1; 0.0.0.0 in containers)
@@ -56,7 +58,11 @@ Options:
 Environment:
   REDIS_URL                        default of --redis
   OTEL_EXPORTER_OTLP_ENDPOINT      also export traces and metrics over OTLP/HTTP (e.g. http://127.0.0.1:4318)
-  AGENT_RESILIENCE_MONITOR_TOKEN   bearer token enabling POST /circuit-breakers/:name/reset (>= 16 chars)
+  AGENT_RESILIENCE_MONITOR_TOKEN   bearer token of the monitoring API's changes (POST /chaos, POST
+                                   /circuit-breakers/:name/reset; 16+ visible characters); default: a random one,
+                                   printed at start
+  AGENT_RESILIENCE_CHAOS           chaos injection into the primary model's calls from the start, e.g.
+                                   rate_limited=0.5 or JSON settings (docs/game-day.md)
 `;
 
 /** A usage error: printed with the help hint, exit code 2. */

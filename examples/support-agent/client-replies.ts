@@ -7,6 +7,7 @@ import {
   BACKUP_MODEL,
   breakerFleet,
   FAILURE_CATEGORIES,
+  HEDGING,
   PRIMARY_MODEL,
   type ReplyContext,
   type ReplyModel,
@@ -28,8 +29,9 @@ export interface ClientDeps {
  *   shared by the fleet when `context.shared` is given);
  * - a recovery manager that follows that breaker and health-checks the provider, then ramps traffic back;
  * - the primary model's policy: 3 retries honouring Retry-After (within the shared retry budget), 5 s attempt
- *   timeout, stream timeouts, and fallbacks to the backup model's stream (another provider), then to the last good
- *   answer for the topic, then to an apology.
+ *   timeout, stream timeouts, hedging of slow first chunks ({@link HEDGING}), chaos injection when given, and
+ *   fallbacks to the backup model's stream (another provider), then to the last good answer for the topic, then to
+ *   an apology.
  * A stream that breaks before its first content chunk (none within 2 s, a gap over 3 s, an error frame, a dropped
  * connection) is retried or falls back unseen.
  */
@@ -88,6 +90,8 @@ export function createClientReplies(context: ReplyContext, deps: ClientDeps): Re
     recovery,
     attemptTimeoutMs: 5_000,
     stream: STREAM,
+    hedging: HEDGING,
+    ...(context.chaos === undefined ? {} : { chaos: context.chaos }),
     fallback: [
       {
         when: error => error.category !== 'validation' && error.category !== 'content_filtered',

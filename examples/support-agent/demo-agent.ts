@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import type { ChaosController } from 'agent-resilience';
 import type { RedisCoordinator } from 'agent-resilience/redis';
 import OpenAI from 'openai';
 import { createAiSdkReplies } from './ai-sdk-replies.js';
@@ -18,6 +19,8 @@ export interface DemoAgentOptions {
   readonly hooks: Pick<SupportAgentDeps, 'onPrimaryAttempt' | 'onPrimaryRetry' | 'onNotice' | 'onFirstChunk'>;
   /** The fleet's coordinator: the provider's breaker and the retry budget are shared through it. */
   readonly shared?: RedisCoordinator | undefined;
+  /** Chaos injection into the primary model's calls. */
+  readonly chaos: ChaosController;
 }
 
 /**
@@ -45,6 +48,7 @@ export function createDemoAgent(options: DemoAgentOptions): {
   const support = createSupportAgent({
     tools,
     shared: options.shared,
+    chaos: options.chaos,
     replies: context =>
       options.framework === 'ai-sdk'
         ? createAiSdkReplies(context, {

@@ -29,18 +29,6 @@ describe('the demo primary provider (FakeOpenAI) follows the scenario modes', ()
     expect(await health()).toBe(200);
   });
 
-  it('rate_limited: 429 with retry-after, OpenAI rate-limit headers and the "try again" message', async () => {
-    await fake.setMode('rate_limited', 0.5);
-    const error = await ask();
-    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    const e = error as InstanceType<typeof OpenAI.RateLimitError>;
-    expect([e.headers?.get('retry-after'), e.headers?.get('x-ratelimit-reset-requests')]).toEqual([
-      '1',
-      '1s',
-    ]);
-    expect(e.message).toMatch(/Rate limit reached for gpt-4o-mini .* Please try again in 1s\./);
-  });
-
   it('outage_503: 503 overloaded, health 503', async () => {
     await fake.setMode('outage_503');
     expect(await ask()).toMatchObject({

@@ -7,14 +7,15 @@ export type StatusCounts = Readonly<Record<string, number>>;
 
 /**
  * The primary provider of the demo: the fake LLM provider (OpenAI chat completions) following the demo's fault
- * schedule: 429 with Retry-After, 503 overloaded, refused connections, a noisy recovery, and streams that break
- * before or after their first content chunk.
+ * schedule where it must be real HTTP: 503 overloaded (its health check failing too), refused connections, a noisy
+ * recovery, and streams that break on the wire before or after their first content chunk. (Its 429 storms are
+ * injected by chaos into the agent's calls: scenario.ts.)
  */
 export class FakeOpenAI {
   /** Share of streamed answers that break (see {@link primaryStreamFault}); the scenario sets it per phase. */
   streamFaults = 0;
   private current: ProviderMode = 'healthy';
-  /** Error rate while `rate_limited` / `recovering`. */
+  /** Error rate while `recovering`. */
   private errorRate = 0;
   /** Which of {@link primaryStreamFault}'s faults the next broken stream is: by default they take turns. */
   streamFaultTurn: () => number = counter();
@@ -58,19 +59,9 @@ export class FakeOpenAI {
     return this.provider.close();
   }
 
-  private behavior({ model, stream }: ProviderRequest): Behavior {
+  private behavior({ stream }: ProviderRequest): Behavior {
     const random = this.random;
     if (this.current === 'outage_503') return faults.unavailable({ delayMs: 20 + random() * 60 });
-    if (this.current === 'rate_limited' && random() < this.errorRate) {
-      const wait = 1 + Math.floor(random() * 2);
-      return faults.rateLimited({
-        retryAfterSeconds: wait,
-        headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${wait}s` },
-        error: {
-          message: `Rate limit reached for ${model} in organization org-demo on requests per min (RPM): Limit 60, Used 60, Requested 1. Please try again in ${wait}s.`,
-        },
-      });
-    }
     const slow = this.current === 'recovering';
     const delayMs = (slow ? 200 : 60) + random() * (slow ? 400 : 180);
     if (slow && random() < this.errorRate) return faults.serverError({ delayMs });

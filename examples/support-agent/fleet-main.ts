@@ -6,7 +6,9 @@
  * figures showing that the fleet stopped calling the failing provider together.
  */
 import { type DemoSettings, redactUrl, UsageError } from './cli.js';
+import { switchOnCommand } from './demo-chaos.js';
 import { DemoProviders } from './demo-providers.js';
+import { type MonitorToken, monitorToken } from './demo-servers.js';
 import { type FromReplica, type ReplicaStatus, THREAD_LIMIT, wallClock } from './fleet-protocol.js';
 import { findRedisServer, LocalRedisServer } from './fleet-redis.js';
 import { ReplicaProcess } from './fleet-replicas.js';
@@ -48,6 +50,7 @@ function printHeader(
   redis: { readonly url: string; readonly local: LocalRedisServer | undefined },
   replicas: readonly ReplicaProcess[],
   served: readonly { readonly metricsUrl: string | undefined; readonly monitorUrl: string }[],
+  token: MonitorToken,
 ): void {
   const models =
     settings.framework === 'ai-sdk'
@@ -68,6 +71,10 @@ function printHeader(
   console.log(
     `  shared through Redis  the "openai" circuit breaker, the "llm-retries" retry budget, the "support.per-thread" limit (${THREAD_LIMIT.limit} messages per ${THREAD_LIMIT.intervalMs / 1000} s per thread)`,
   );
+  console.log(
+    '  chaos injection       per replica, into its primary model calls; a 429 storm on replica 1 (docs/game-day.md):',
+  );
+  console.log(`                        ${switchOnCommand(served[0]!.monitorUrl, token)}`);
   console.log(
     '  load balancer         round-robin: each message goes to the next replica, whatever its thread; conversations of 2-4 messages, and one impatient customer writing a third of all messages in one thread',
   );
@@ -107,6 +114,7 @@ export async function runFleet(settings: DemoSettings): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const token = monitorToken();
   const random = seededRandom(settings.seed);
   const providers = new DemoProviders(random);
   let reporter: FleetReporter | undefined;
@@ -130,12 +138,12 @@ export async function runFleet(settings: DemoSettings): Promise<void> {
     await providers.start();
     for (let index = 1; index <= settings.replicas; index++) {
       const config = { index, settings, redisUrl: redis.url, endpoints: providers.endpoints };
-      replicas.push(ReplicaProcess.fork(config, onMessage, onExit));
+      replicas.push(ReplicaProcess.fork(config, token.token, onMessage, onExit));
     }
     const served = await Promise.race([Promise.all(replicas.map(r => r.ready())), stopped]);
     if (served === undefined) return;
     await statusesOf(replicas);
-    printHeader(settings, redis, replicas, served);
+    printHeader(settings, redis, replicas, served, token);
 
     const schedule = new Schedule(settings.scenario, settings.durationMs);
     do {
@@ -158,7 +166,8 @@ export async function runFleet(settings: DemoSettings): Promise<void> {
         if (index === phaseIndex) return;
         phaseIndex = index;
         const orderFailureRate = phase.orderFailureRate ?? ORDER_FAILURE_RATE;
-        for (const replica of replicas) replica.send({ kind: 'phase', orderFailureRate });
+        const chaos = schedule.drivesChaos ? { chaos: phase.chaos ?? [] } : {};
+        for (const replica of replicas) replica.send({ kind: 'phase', orderFailureRate, ...chaos });
         cycle.enterPhase(phase, wallClock());
       };
       await drive();

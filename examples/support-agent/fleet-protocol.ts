@@ -3,6 +3,7 @@
  * of `child_process.fork`: the main process asks questions and tells phase changes; each replica answers, and
  * reports its primary calls, retries, breaker transitions and status.
  */
+import type { ChaosFaultSpec } from 'agent-resilience';
 import type { DemoSettings } from './cli.js';
 import type { ProviderEndpoints } from './demo-providers.js';
 import type { ReplySource } from './replies.js';
@@ -30,8 +31,15 @@ export type Outcome = ReplySource | 'rate_limited' | 'failed';
 /** Main process → replica. */
 export type ToReplica =
   | { readonly kind: 'ask'; readonly id: number; readonly question: string; readonly thread: string }
-  /** The orders service's failure rate of the phase that starts. */
-  | { readonly kind: 'phase'; readonly orderFailureRate: number }
+  /**
+   * The phase that starts: the orders service's failure rate, and the faults chaos injects into the primary's
+   * calls (absent: the scenario leaves chaos alone).
+   */
+  | {
+      readonly kind: 'phase';
+      readonly orderFailureRate: number;
+      readonly chaos?: readonly ChaosFaultSpec[];
+    }
   /** Send a status now. */
   | { readonly kind: 'status' }
   /** Leave the fleet and exit. */

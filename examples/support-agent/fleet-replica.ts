@@ -10,7 +10,8 @@ import { classifyError, createRateLimiter, ExecutionRejectedError } from 'agent-
 import { createRedisCoordinator } from 'agent-resilience/redis';
 import { replicaPorts, UsageError } from './cli.js';
 import { createDemoAgent } from './demo-agent.js';
-import { listenMonitor, listenTelemetry } from './demo-servers.js';
+import { createDemoChaos, injectFaults } from './demo-chaos.js';
+import { listenMonitor, listenTelemetry, monitorToken } from './demo-servers.js';
 import {
   FLEET_KEY_PREFIX,
   type FromReplica,
@@ -41,10 +42,14 @@ async function run(config: ReplicaConfig): Promise<void> {
   const portName = (flag: string, port: number) =>
     `replica ${index}'s ${flag} ${port}${index > 1 ? ` (${flag} + ${2 * (index - 1)})` : ''}`;
   const telemetry = await listenTelemetry(ports, portName);
-  const monitor = await listenMonitor(ports, portName).catch(async error => {
-    await telemetry.shutdown();
-    throw error;
-  });
+  // The fleet's token (the main process sets it in every replica's environment).
+  const chaos = createDemoChaos(seededRandom(settings.seed + 1_000 + index));
+  const monitor = await listenMonitor(ports, { token: monitorToken().token, chaos }, portName).catch(
+    async error => {
+      await telemetry.shutdown();
+      throw error;
+    },
+  );
   const fleet = createRedisCoordinator({ url: config.redisUrl, keyPrefix: FLEET_KEY_PREFIX });
   // "10 messages per 10 s per thread", exactly, over the whole fleet: a thread's messages land on any replica.
   const perThread = createRateLimiter('support.per-thread', {
@@ -58,6 +63,7 @@ async function run(config: ReplicaConfig): Promise<void> {
     endpoints: config.endpoints,
     random: seededRandom(settings.seed + index),
     shared: fleet,
+    chaos,
     hooks: {
       onPrimaryAttempt: () => send({ kind: 'primary', at: wallClock() }),
       onPrimaryRetry: source => send({ kind: 'retry', source }),
@@ -125,8 +131,10 @@ async function run(config: ReplicaConfig): Promise<void> {
       const call = answer(message.id, message.question, message.thread);
       inFlight.add(call);
       void call.finally(() => inFlight.delete(call));
-    } else if (message.kind === 'phase') tools.orderFailureRate = message.orderFailureRate;
-    else if (message.kind === 'status') send({ kind: 'status', ...status() });
+    } else if (message.kind === 'phase') {
+      tools.orderFailureRate = message.orderFailureRate;
+      if (message.chaos !== undefined) injectFaults(chaos, message.chaos);
+    } else if (message.kind === 'status') send({ kind: 'status', ...status() });
     else if (message.kind === 'stop') void stop();
   });
   process.once('SIGTERM', () => void stop());

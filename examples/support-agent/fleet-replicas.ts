@@ -15,6 +15,7 @@ import {
   type ToReplica,
   withInstanceId,
 } from './fleet-protocol.js';
+import { MONITOR_TOKEN_ENV } from './game-day.js';
 
 const SCRIPT = fileURLToPath(new URL('./fleet-replica.ts', import.meta.url));
 /** Longest wait for a replica to serve (loading the SDK, the clients and OpenTelemetry), ms. */
@@ -61,9 +62,13 @@ export class ReplicaProcess {
     );
   }
 
-  /** Forks replica `config.index` (its service.instance.id is `support-agent-<index>-<random>`). */
+  /**
+   * Forks replica `config.index` (its service.instance.id is `support-agent-<index>-<random>`); its monitoring API
+   * asks for `monitorToken` (passed in its environment: a command line is visible to every local user).
+   */
   static fork(
     config: Omit<ReplicaConfig, 'instanceId'>,
+    monitorToken: string,
     onMessage: (replica: ReplicaProcess, message: FromReplica) => void,
     onExit: (replica: ReplicaProcess, code: number | null, signal: string | null) => void,
   ): ReplicaProcess {
@@ -72,6 +77,7 @@ export class ReplicaProcess {
       env: {
         ...process.env,
         OTEL_RESOURCE_ATTRIBUTES: withInstanceId(process.env.OTEL_RESOURCE_ATTRIBUTES, instanceId),
+        [MONITOR_TOKEN_ENV]: monitorToken,
       },
       // The replicas print nothing of their own (the main process reports); their errors reach the terminal.
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

@@ -6,8 +6,9 @@
 import { createRedisCoordinator } from 'agent-resilience/redis';
 import { type DemoSettings, HELP, parseSettings, redactUrl, UsageError } from './cli.js';
 import { createDemoAgent } from './demo-agent.js';
+import { createDemoChaos, describeChaos, injectedLine, injectFaults, switchOnCommand } from './demo-chaos.js';
 import { DemoProviders } from './demo-providers.js';
-import { listenMonitor, listenTelemetry } from './demo-servers.js';
+import { listenMonitor, listenTelemetry, monitorToken } from './demo-servers.js';
 import { runFleet } from './fleet-main.js';
 import { FLEET_KEY_PREFIX } from './fleet-protocol.js';
 import { readStreamCounters } from './metrics-probe.js';
@@ -16,8 +17,10 @@ import { ORDER_FAILURE_RATE, Schedule, seededRandom } from './scenario.js';
 import { Workload } from './workload.js';
 
 async function main(settings: DemoSettings): Promise<void> {
+  const token = monitorToken();
   const telemetry = await listenTelemetry(settings);
   const random = seededRandom(settings.seed);
+  const chaos = createDemoChaos(random);
   const providers = new DemoProviders(random);
   await providers.start();
   // With --redis (or REDIS_URL), this process is one replica of a fleet (e.g. docker compose): its provider
@@ -35,6 +38,7 @@ async function main(settings: DemoSettings): Promise<void> {
     endpoints: providers.endpoints,
     random,
     shared,
+    chaos,
     hooks: {
       onPrimaryAttempt: () => reporter?.primaryAttempt(),
       onPrimaryRetry: source => reporter?.retried(source),
@@ -42,15 +46,19 @@ async function main(settings: DemoSettings): Promise<void> {
       onFirstChunk: ms => reporter?.firstChunk(ms),
     },
   });
-  const monitor = await listenMonitor(settings);
+  const monitor = await listenMonitor(settings, { token: token.token, chaos });
 
   console.log(
     `agent-resilience demo: scenario "${settings.scenario}", ${settings.durationMs / 1000}s, ${settings.rate} questions/s, seed ${settings.seed}, ${settings.framework === 'ai-sdk' ? 'models through the AI SDK (streamText + withResilience)' : 'models through the openai and Anthropic clients (run.modelStream)'}`,
   );
   console.log(`  metrics (Prometheus)  ${telemetry.metricsUrl}`);
   console.log(
-    `  monitoring API        ${monitor.url}/health  ${monitor.url}/circuit-breakers  ${monitor.url}/retry-budgets  ${monitor.url}/recovery`,
+    `  monitoring API        ${monitor.url}/health  ${monitor.url}/circuit-breakers  ${monitor.url}/retry-budgets  ${monitor.url}/recovery  ${monitor.url}/chaos`,
   );
+  console.log(
+    `  chaos injection       ${schedule.drivesChaos ? `set by the "${settings.scenario}" scenario's phases` : describeChaos(chaos.state())}; a 429 storm on the primary model (docs/game-day.md):`,
+  );
+  console.log(`                        ${switchOnCommand(monitor.url, token)}`);
   console.log(
     `  OTLP export           ${telemetry.otlpEnabled ? process.env.OTEL_EXPORTER_OTLP_ENDPOINT : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}`,
   );
@@ -74,10 +82,12 @@ async function main(settings: DemoSettings): Promise<void> {
       resolve();
     });
   });
+  let chaosNow = describeChaos(chaos.state());
   do {
     cycleStart = performance.now();
     reporter = new Reporter(support, elapsed);
     const workload = new Workload(settings.rate, random, support, reporter);
+    const chaosAtStart = chaos.state();
     let phaseIndex = -1;
     const drive = async () => {
       const { phase, index, progress } = schedule.at(elapsed());
@@ -85,9 +95,14 @@ async function main(settings: DemoSettings): Promise<void> {
       tools.orderFailureRate = phase.orderFailureRate ?? ORDER_FAILURE_RATE;
       if (index !== phaseIndex) {
         phaseIndex = index;
+        if (schedule.drivesChaos) injectFaults(chaos, phase.chaos);
         reporter?.countersRead(await readStreamCounters(telemetry.metricsUrl));
         reporter?.enterPhase(phase.name, phase.narration);
       }
+      // Switched by the phase, POST /chaos or AGENT_RESILIENCE_CHAOS: say so.
+      const described = describeChaos(chaos.state());
+      if (described !== chaosNow) reporter?.event(`chaos injection ${described}`);
+      chaosNow = described;
     };
     await drive();
     workload.start();
@@ -109,6 +124,8 @@ async function main(settings: DemoSettings): Promise<void> {
       `\nSummary of scenario "${settings.scenario}" (seed ${settings.seed}):\n${reporter.summary()}`,
     );
     console.log(providers.statusLine());
+    const injected = injectedLine(chaosAtStart, chaos.state());
+    if (injected !== undefined) console.log(injected);
     reporter.dispose();
   } while (settings.loop && !stopping);
 

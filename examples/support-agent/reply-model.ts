@@ -1,6 +1,7 @@
 import type {
   Agent,
   AgentRun,
+  ChaosController,
   CircuitBreaker,
   ErrorAggregator,
   ErrorCategory,
@@ -27,6 +28,13 @@ export const FAILURE_CATEGORIES: readonly ErrorCategory[] = [
   'network',
   'unknown',
 ];
+
+/**
+ * Hedging of the primary model's calls: an attempt without its first content chunk after 700 ms (a healthy one
+ * has it within 300 ms) gets a second request, and the first to stream wins; the loser is aborted. Chat
+ * completions are replay-safe (no side effects), so every call may be hedged. Hedges draw from the retry budget.
+ */
+export const HEDGING = { delayMs: 700, replaySafe: true } as const;
 
 /** The system prompt, with the titles of the articles found. */
 export const systemPrompt = (articles: readonly Article[]): string =>
@@ -58,6 +66,8 @@ export interface ReplyContext {
   readonly answers: AnswerCache;
   /** The fleet's coordinator: the primary provider's breaker is shared through it ({@link breakerFleet}). */
   readonly shared?: RedisCoordinator | undefined;
+  /** Chaos injection into the primary model's calls, if any. */
+  readonly chaos?: ChaosController | undefined;
   /** Counts each request sent to the primary model. */
   readonly onPrimaryAttempt: () => void;
   /** Told of each retry of a model call and what set its wait. */

@@ -1,14 +1,15 @@
 /**
- * The fault schedule of the fake model provider: named phases, each a share of the run's duration, with what
- * the provider does during it.
+ * The fault schedule of a demo run: named phases, each a share of the run's duration, with what the fake model
+ * providers do during it (what must be real HTTP: outages, refused connections, streams breaking on the wire) and
+ * what chaos injection adds to the primary model's calls (faults an in-process injection represents as well: 429
+ * storms, latency).
  */
+import type { ChaosFaultSpec } from 'agent-resilience';
 
 /** What the primary provider does during a phase. */
 export type ProviderMode =
   /** Answers normally. */
   | 'healthy'
-  /** Answers 429 with Retry-After to a share of requests. */
-  | 'rate_limited'
   /** Answers 503 "overloaded" to every request. */
   | 'outage_503'
   /** Stops listening: connections are refused. */
@@ -21,8 +22,14 @@ export interface Phase {
   readonly mode: ProviderMode;
   /** Share of the run, in (0, 1]; the shares of a scenario add up to 1. */
   readonly share: number;
-  /** For `rate_limited`: share of requests refused. For `recovering`: error rate at the start. */
+  /** For `recovering`: error rate at the start. */
   readonly errorRate?: number;
+  /**
+   * Faults chaos injection adds to the primary model's calls during the phase (none when absent). A scenario with
+   * chaos in any phase switches the chaos controller at every phase change; one without leaves it alone, for
+   * `POST /chaos` and `AGENT_RESILIENCE_CHAOS`.
+   */
+  readonly chaos?: readonly ChaosFaultSpec[];
   /**
    * Share of requests the backup provider is overloaded for while it absorbs the traffic: a 529, an
    * `overloaded_error` frame mid-stream, or a first chunk that comes too late.
@@ -43,17 +50,36 @@ export interface Phase {
 /** Share of order look-ups that fail with 503 outside phases that set `orderFailureRate`. */
 export const ORDER_FAILURE_RATE = 0.05;
 
+/** A 429 storm on `rate` of the primary's attempts, each asking to retry after 1 s (injected). */
+const STORM_429 = (rate: number): ChaosFaultSpec => ({ fault: 'rate_limited', rate, retryAfterMs: 1_000 });
+
+/**
+ * A slow replica now and then: 10 % of the primary's attempts start 1.5 s late (injected). That is later than the
+ * hedging delay (700 ms, reply-model.ts), so a hedged request answers first.
+ */
+const SLOW_TAIL: ChaosFaultSpec = { fault: 'latency', rate: 0.1, latencyMs: 1_500 };
+
+/** The calls answered normally, with the slow tail hedging cuts. */
+const HEALTHY_WITH_SLOW_TAIL: Phase = {
+  name: 'healthy',
+  mode: 'healthy',
+  share: 0.15,
+  chaos: [SLOW_TAIL],
+  narration:
+    'all calls answered by the primary model; a slow replica now and then (injected): hedged requests answer first',
+};
+
 export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
   outage: [
-    { name: 'healthy', mode: 'healthy', share: 0.15, narration: 'all calls answered by the primary model' },
+    HEALTHY_WITH_SLOW_TAIL,
     {
       name: 'rate-limited',
-      mode: 'rate_limited',
+      mode: 'healthy',
       share: 0.15,
-      errorRate: 0.6,
+      chaos: [STORM_429(0.6)],
       streamFaults: 0.1,
       narration:
-        '429s with Retry-After: retries wait what the server asks; some streams break, unseen before their first chunk',
+        '429s with Retry-After (injected): retries wait what the server asks; some streams break, unseen before their first chunk',
     },
     {
       name: 'outage (503)',
@@ -86,11 +112,12 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
     { name: 'healthy', mode: 'healthy', share: 0.2, narration: 'all calls answered by the primary model' },
     {
       name: 'rate-limited',
-      mode: 'rate_limited',
+      mode: 'healthy',
       share: 0.6,
-      errorRate: 0.7,
+      chaos: [STORM_429(0.7)],
       streamFaults: 0.05,
-      narration: 'sustained 429s: Retry-After waits, budget denials, fallbacks; a few broken streams',
+      narration:
+        'sustained 429s (injected): Retry-After waits, budget denials, fallbacks; a few broken streams',
     },
     { name: 'healthy again', mode: 'healthy', share: 0.2, narration: 'limits lifted' },
   ],
@@ -98,15 +125,15 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
   // For the alerting path (npm run stack, test/stack.e2e.test.ts): at --duration 150 the outage lasts 84 s, so
   // the breaker stays open past the 45 s `for` of the ResilienceCircuitOpen alert, then recovers.
   incident: [
-    { name: 'healthy', mode: 'healthy', share: 0.06, narration: 'all calls answered by the primary model' },
+    { ...HEALTHY_WITH_SLOW_TAIL, share: 0.06 },
     {
       name: 'rate-limited',
-      mode: 'rate_limited',
+      mode: 'healthy',
       share: 0.08,
-      errorRate: 0.6,
+      chaos: [STORM_429(0.6)],
       streamFaults: 0.1,
       narration:
-        '429s with Retry-After: retries wait what the server asks; some streams break, unseen before their first chunk',
+        '429s with Retry-After (injected): retries wait what the server asks; some streams break, unseen before their first chunk',
     },
     {
       name: 'outage (503)',
@@ -135,6 +162,26 @@ export const SCENARIOS: Readonly<Record<string, readonly Phase[]>> = {
         'provider back: probes close the breaker (the alert resolves), the ramp admits traffic gradually; flaky streams',
     },
     { name: 'healthy again', mode: 'healthy', share: 0.16, narration: 'full traffic to the primary model' },
+  ],
+  // A game day (docs/game-day.md): a 429 storm injected into the primary's calls, held, then switched off. At
+  // --duration 300 the storm lasts 150 s: the retry budget runs dry and ResilienceRetryBudgetExhausted fires
+  // (about 2 minutes), then resolves once the storm is off.
+  'game-day': [
+    { name: 'baseline', mode: 'healthy', share: 0.2, narration: 'all calls answered by the primary model' },
+    {
+      name: '429 storm (chaos)',
+      mode: 'healthy',
+      share: 0.5,
+      chaos: [STORM_429(0.8)],
+      narration:
+        "chaos injects 429s into 80 % of the primary's attempts: retries wait the Retry-After, the retry budget runs dry, the backup answers; the budget alert fires once it has been dry about 2 minutes (--duration 300)",
+    },
+    {
+      name: 'storm off',
+      mode: 'healthy',
+      share: 0.3,
+      narration: 'chaos off: the primary answers again, the budget refills, the alert resolves',
+    },
   ],
   // One clean outage and its recovery, without stream faults: the breakers open, the backup answers (rarely
   // overloaded), a probe closes them again. Short runs show a fleet's breakers acting as one (fleet-main.test.ts).
@@ -197,6 +244,11 @@ export class Schedule {
 
   get phases(): readonly Phase[] {
     return this.bounds.map(b => b.phase);
+  }
+
+  /** Whether the scenario switches chaos injection at its phase changes (some phase has chaos). */
+  get drivesChaos(): boolean {
+    return this.bounds.some(b => b.phase.chaos !== undefined);
   }
 }
 

@@ -4,6 +4,7 @@
  * down, or breaks a stream after its first chunk, and what the agent reports.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { type ChaosController, createChaos } from 'agent-resilience';
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { answerFor } from '../fake-providers/index.js';
@@ -23,6 +24,8 @@ const random = () => draws[drawn++ % draws.length]!;
 let primary: FakeOpenAI;
 let backup: FakeAnthropic;
 let support: SupportAgent | undefined;
+/** Chaos injection into the primary model's calls: off unless a test configures it. */
+let chaos: ChaosController;
 const firstChunks: number[] = [];
 /** Runs at each first chunk a model streams. */
 let onFirstChunk = () => {};
@@ -38,6 +41,7 @@ beforeEach(async () => {
   await backup.start();
   firstChunks.length = 0;
   onFirstChunk = () => {};
+  chaos = createChaos();
 });
 afterEach(async () => {
   support?.dispose();
@@ -61,6 +65,7 @@ const FRAMEWORKS = {
           }),
           primaryHealthUrl: primary.healthURL,
         }),
+      chaos,
       ...hooks(),
     }),
   'ai-sdk': () =>
@@ -68,6 +73,7 @@ const FRAMEWORKS = {
       tools: new SupportTools(random),
       replies: context =>
         createAiSdkReplies(context, { primaryBaseURL: primary.baseURL, backupBaseURL: backup.openaiBaseURL }),
+      chaos,
       ...hooks(),
     }),
 } as const;
@@ -98,6 +104,17 @@ describe.each(Object.keys(FRAMEWORKS) as (keyof typeof FRAMEWORKS)[])('the suppo
     support = FRAMEWORKS[framework]();
     const reply = await support.answer('How long does shipping take to Lisbon?', 't1');
     expect(reply).toMatchObject({ source: 'backup', text: expect.stringMatching(/^\(backup model\)/) });
+  });
+
+  it('an injected 429 storm: the primary provider sees no request, the backup answers', async () => {
+    // A short Retry-After: the retries wait the backoff (250 ms, 500 ms, 1 s).
+    chaos.configure({ enabled: true, faults: [{ fault: 'rate_limited', rate: 1, retryAfterMs: 1 }] });
+    support = FRAMEWORKS[framework]();
+    const reply = await support.answer('How long does shipping take to Lisbon?', 't1');
+    expect(reply).toMatchObject({ source: 'backup', text: expect.stringMatching(/^\(backup model\)/) });
+    expect(primary.statuses).toEqual({});
+    // The first attempt and its 3 retries (within the fresh retry budget), each a 429.
+    expect(chaos.state().injections.rate_limited).toBe(4);
   });
 
   it('restarts the run when the stream breaks after its first chunk: the customer gets one whole answer', async () => {

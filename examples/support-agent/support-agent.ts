@@ -1,5 +1,6 @@
 import {
   CallRejectedError,
+  type ChaosController,
   createAgent,
   createFeatureRegistry,
   createRetryBudget,
@@ -38,6 +39,8 @@ export interface SupportAgentDeps {
    * breaker and the retry budget are then shared by the fleet through Redis. Absent: they are this process's.
    */
   readonly shared?: RedisCoordinator | undefined;
+  /** Chaos injection into the primary model's calls (a rehearsal: game days, scenario phases). Absent: none. */
+  readonly chaos?: ChaosController | undefined;
 }
 
 /** The topic of a question without ids, so answers can be cached per topic. */
@@ -95,6 +98,7 @@ export function createSupportAgent(deps: SupportAgentDeps) {
     errors,
     answers,
     shared: deps.shared,
+    chaos: deps.chaos,
     onPrimaryAttempt: deps.onPrimaryAttempt,
     onRetry: deps.onPrimaryRetry,
   });
