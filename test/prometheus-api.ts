@@ -22,6 +22,12 @@ export interface RangeSeries {
   readonly values: readonly (readonly [number, string])[];
 }
 
+export interface InstantSample {
+  readonly metric: Readonly<Record<string, string>>;
+  /** [unix seconds, value as text] */
+  readonly value: readonly [number, string];
+}
+
 export interface Target {
   readonly labels: Readonly<Record<string, string>>;
   readonly health: 'up' | 'down' | 'unknown';
@@ -50,6 +56,11 @@ export class PrometheusApi {
   async targets(): Promise<Target[]> {
     return (await getJson<ApiResponse<{ activeTargets: Target[] }>>(`${this.baseUrl}/api/v1/targets`)).data
       .activeTargets;
+  }
+
+  /** An instant query at the latest evaluation time. */
+  query(expr: string): Promise<{ result: InstantSample[] }> {
+    return postForm(`${this.baseUrl}/api/v1/query`, { query: expr });
   }
 
   /** A range query; times in unix seconds, step in seconds. */

@@ -61,7 +61,7 @@ describe('npm run stack: command line', () => {
   it.each([
     [
       ['--scenario', 'meltdown'],
-      '--scenario must be one of outage, rate-limits, steady, incident, failover, got "meltdown"',
+      '--scenario must be one of outage, rate-limits, steady, incident, game-day, failover, got "meltdown"',
     ],
     [['--prometheus-port', '70000'], '--prometheus-port must be an integer in [0, 65535], got "70000"'],
     [['--webhook-port', '80a'], '--webhook-port must be an integer in [0, 65535], got "80a"'],

@@ -7,23 +7,22 @@
  * - ResilienceCircuitOpen fires in Prometheus, reaches the webhook receiver through Alertmanager within
  *   PAGE_GOAL_SECONDS of the breaker opening (the time to page, printed with its parts), and resolves after the
  *   recovery (a `resolved` notification; the time from the breaker closing is printed too);
- * - every query variable and every target expression of every generated dashboard (and the datasources'
- *   trace-to-metrics queries) returns data over the run, with Grafana's variables substituted, except the
- *   fleet-coordination targets that a single replica cannot feed (NO_DATA_EXPECTED).
+ * - every query variable, every target expression and annotation query of every generated dashboard (and the
+ *   datasources' trace-to-metrics queries) returns data over the run, with Grafana's variables substituted, except
+ *   the fleet-coordination targets that a single replica cannot feed (NO_DATA_EXPECTED). The incident's phases
+ *   inject chaos (a 429 storm, a slow tail that hedging cuts), so the chaos and hedging panels have data too.
+ * The game day (a 429 storm switched through the monitoring API) is game-day.e2e.test.ts.
  * Without the binaries it fails with the install command, unless AGENT_RESILIENCE_SKIP_STACK_BINARIES=1 (then
  * it is skipped with a warning). Every wait polls an API with a deadline; all of them share one budget, so the
  * file takes about 2.5 minutes and at most about 6. The stack is stopped and its temp dir removed in afterAll,
  * whatever happened.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_JOB, SCRAPE_INTERVAL_SECONDS } from '../scripts/stack/configs.js';
 import { localPagePath, PAGE_GOAL_SECONDS, PAGING_ALERT, pageBudget } from '../scripts/stack/page-budget.js';
-import { pollUntil } from '../scripts/stack/poll.js';
-import { resolvePorts } from '../scripts/stack/ports.js';
-import { type Stack, startStack } from '../scripts/stack/stack.js';
 import {
+  annotationTargets,
   type DashboardJson,
   dashboardTargets,
   datasourceQueries,
@@ -32,14 +31,10 @@ import {
 } from './dashboard-json.js';
 import { PrometheusApi, type ReceivedNotification, receivedNotifications } from './prometheus-api.js';
 import { type GrafanaValues, substituteGrafanaVariables } from './promtool-check.js';
-import { requirePath, SKIP_ENV, stackBinary } from './stack-binaries.js';
+import { StackHarness, seconds as s, stackServers } from './stack-harness.js';
 import { REPO_ROOT } from './telemetry-names.js';
 
-const prometheusBinary = stackBinary('prometheus');
-const alertmanagerBinary = stackBinary('prometheus-alertmanager');
-const skip = prometheusBinary.skip || alertmanagerBinary.skip;
-if (skip)
-  console.warn(`SKIPPING test/stack.e2e.test.ts: Prometheus or Alertmanager is missing and ${SKIP_ENV}=1.`);
+const servers = stackServers('test/stack.e2e.test.ts');
 
 /** At 150 s the incident's outage lasts 84 s: the breaker stays open well past the time to page. */
 const SCENARIO = 'incident';
@@ -65,41 +60,20 @@ const NO_DATA_EXPECTED: ReadonlySet<string> = new Set(
 
 const TIMEOUTS = { start: 2 * READY_TIMEOUT_MS + 15_000, test: WAIT_BUDGET_MS + 30_000, stop: 60_000 };
 
-/** A duration in ms, printed in seconds. */
-const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-describe.skipIf(skip)('the local stack, end to end', { timeout: TIMEOUTS.test }, () => {
-  let stack: Stack | undefined;
+describe.skipIf(servers.skip)('the local stack, end to end', { timeout: TIMEOUTS.test }, () => {
+  let harness: StackHarness | undefined;
   let api: PrometheusApi;
-  let startedAt = 0;
-  let deadline = 0;
   /** When the demo printed the breaker's transitions (ms since epoch, as this process saw the line). */
   const breaker: { opened?: number; closed?: number } = {};
-  const demoLines: string[] = [];
-
-  // Interrupted (Ctrl-C on vitest, a killed worker): kill the stack at once, then let the signal do its work.
-  // (A normal exit, even after a failure, goes through afterAll, and stack.ts's exit hook backs it up.)
-  const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const onSignal = (signal: NodeJS.Signals) => {
-    stack?.killNow();
-    process.kill(process.pid, signal);
-  };
 
   beforeAll(async () => {
-    for (const signal of SIGNALS) process.once(signal, onSignal);
-    requirePath(prometheusBinary);
-    requirePath(alertmanagerBinary);
-    stack = await startStack({
-      ports: { prometheus: 0, alertmanager: 0, webhook: 0, metrics: 0, monitor: 0 },
+    servers.require();
+    harness = await StackHarness.start({
       scenario: SCENARIO,
       durationSeconds: CYCLE_SECONDS,
-      // Looping keeps the demo (and its /metrics) up after the first cycle, while the resolution is awaited.
-      loop: true,
-      quiet: true,
       readyTimeoutMs: READY_TIMEOUT_MS,
-      onOutput: (source, line) => {
-        if (source !== 'demo') return;
-        demoLines.push(line);
+      waitBudgetMs: WAIT_BUDGET_MS,
+      onDemoLine: line => {
         if (breaker.opened === undefined && line.includes(`⚑ circuit "${BREAKER}" closed → open`)) {
           breaker.opened = Date.now();
         } else if (
@@ -111,38 +85,13 @@ describe.skipIf(skip)('the local stack, end to end', { timeout: TIMEOUTS.test },
         }
       },
     });
-    startedAt = Date.now();
-    deadline = startedAt + WAIT_BUDGET_MS;
-    api = new PrometheusApi(stack.urls.prometheus);
+    api = new PrometheusApi(harness.stack.urls.prometheus);
   }, TIMEOUTS.start);
 
-  afterAll(async () => {
-    for (const signal of SIGNALS) process.off(signal, onSignal);
-    if (stack === undefined) return;
-    const { dir, ports } = stack;
-    await stack.stop();
-    expect(existsSync(dir), `temp dir ${dir} removed`).toBe(false);
-    // Every port is free again (resolvePorts binds each one).
-    await resolvePorts(ports);
-  }, TIMEOUTS.stop);
+  afterAll(() => harness?.stop(), TIMEOUTS.stop);
 
-  /** Polls `check` every second until it returns a value, within `capMs` and the shared budget. */
-  async function waitFor<T>(what: string, capMs: number, check: () => Promise<T | undefined>): Promise<T> {
-    const running = stack!;
-    try {
-      return await pollUntil(check, {
-        what,
-        timeoutMs: Math.max(1_000, Math.min(capMs, deadline - Date.now())),
-        intervalMs: 1_000,
-        abort: () => running.exitError(),
-      });
-    } catch (error) {
-      const demo = demoLines.slice(-30).join('\n');
-      throw new Error(
-        `${(error as Error).message}\n\nLast demo lines:\n${demo}\n\nStack output:\n${running.logs()}`,
-      );
-    }
-  }
+  const waitFor = <T>(what: string, capMs: number, check: () => Promise<T | undefined>): Promise<T> =>
+    harness!.waitFor(what, capMs, check);
 
   const notification = (n: ReceivedNotification, status: 'firing' | 'resolved') =>
     n.payload.alerts.find(
@@ -153,7 +102,7 @@ describe.skipIf(skip)('the local stack, end to end', { timeout: TIMEOUTS.test },
     const target = await waitFor(`the ${DEMO_JOB} target to be up`, 30_000, async () =>
       (await api.targets()).find(t => t.labels.job === DEMO_JOB && t.health === 'up'),
     );
-    expect(target.labels.instance).toBe(new URL(stack!.urls.metrics).host);
+    expect(target.labels.instance).toBe(new URL(harness!.stack.urls.metrics).host);
   });
 
   let firingAt = 0;
@@ -170,7 +119,9 @@ describe.skipIf(skip)('the local stack, end to end', { timeout: TIMEOUTS.test },
     );
     expect(firing.labels).toMatchObject({ severity: 'critical', service_name: SERVICE });
     const received = await waitFor(`the webhook receiver to get ${ALERT} (firing)`, 60_000, async () =>
-      (await receivedNotifications(stack!.urls.webhook)).find(n => notification(n, 'firing') !== undefined),
+      (await receivedNotifications(harness!.stack.urls.webhook)).find(
+        n => notification(n, 'firing') !== undefined,
+      ),
     );
     expect(received.route).toBe('critical');
     firingAt = Date.parse(received.receivedAt);
@@ -194,7 +145,9 @@ describe.skipIf(skip)('the local stack, end to end', { timeout: TIMEOUTS.test },
   it(`${ALERT} resolves after the recovery (webhook gets status "resolved")`, async () => {
     expect(firingAt, 'the alert fired').toBeGreaterThan(0);
     const received = await waitFor(`the webhook receiver to get ${ALERT} (resolved)`, 200_000, async () =>
-      (await receivedNotifications(stack!.urls.webhook)).find(n => notification(n, 'resolved') !== undefined),
+      (await receivedNotifications(harness!.stack.urls.webhook)).find(
+        n => notification(n, 'resolved') !== undefined,
+      ),
     );
     const resolvedAt = Date.parse(received.receivedAt);
     expect(resolvedAt).toBeGreaterThan(firingAt);
@@ -209,7 +162,7 @@ describe.skipIf(skip)('the local stack, end to end', { timeout: TIMEOUTS.test },
 
   it('every query variable and target expression of every dashboard returns data', async () => {
     const end = Date.now() / 1000;
-    const start = startedAt / 1000;
+    const start = harness!.startedAt / 1000;
     const step = SCRAPE_INTERVAL_SECONDS;
     // What Grafana substitutes for this range with a datasource whose scrape interval is `step`: $__interval
     // is at least the scrape interval, $__rate_interval = max($__interval + scrape, 4 × scrape); "All" = `.+`.
@@ -237,7 +190,10 @@ describe.skipIf(skip)('the local stack, end to end', { timeout: TIMEOUTS.test },
       }
     }
     const targets = [
-      ...dashboards.flatMap(d => dashboardTargets(d.json, d.fileName)),
+      ...dashboards.flatMap(d => [
+        ...dashboardTargets(d.json, d.fileName),
+        ...annotationTargets(d.json, d.fileName),
+      ]),
       ...datasourceQueries(join(REPO_ROOT, 'dashboards/grafana/provisioning/datasources/datasources.yaml')),
     ];
     const unknown = [...NO_DATA_EXPECTED].filter(source => !targets.some(t => t.source === source));

@@ -4,6 +4,7 @@
  * temp dir. Exit code 0 after Ctrl-C/SIGTERM, 1 when a process failed or the stack could not start, 2 for
  * usage errors.
  */
+import { stormCommand } from '../../examples/support-agent/game-day.js';
 import { HELP, parseStackOptions, type StackCliOptions, UsageError } from './options.js';
 import { localPagePath, PAGING_ALERT, pageBudget } from './page-budget.js';
 import { isUp } from './poll.js';
@@ -33,7 +34,11 @@ async function printUrls(stack: Stack, options: StackCliOptions): Promise<void> 
   console.log(`  Alertmanager UI    ${urls.alertmanager}`);
   console.log(`  webhook receiver   ${urls.webhook}/alerts  (notifications received, JSON)`);
   console.log(`  demo /metrics      ${urls.metrics}`);
-  console.log(`  monitoring API     ${urls.monitor}/health  ${urls.monitor}/circuit-breakers`);
+  console.log(
+    `  monitoring API     ${urls.monitor}/health  ${urls.monitor}/circuit-breakers  ${urls.monitor}/chaos`,
+  );
+  console.log(`  chaos (game day)   ${stormCommand(urls.monitor, stack.monitorToken)}`);
+  console.log('                     (docs/game-day.md; the token is made up for this stack)');
   console.log(`  configs and data   ${stack.dir}  (removed on exit)`);
   const budget = pageBudget(localPagePath());
   console.log(

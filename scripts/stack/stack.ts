@@ -7,10 +7,14 @@
  * Prometheus, waits until they are ready, then starts the demo and waits for its endpoints. It cleans up when
  * any of this fails. Stack.stop() stops every process (demo first, so it prints its summary) and removes the
  * temp dir; it is idempotent. A stack not stopped when the process exits is killed (SIGKILL) by an exit hook.
+ * The demo's monitoring API asks for a bearer token made up per stack (Stack.monitorToken) before it changes
+ * anything, chaos injection included (`POST /chaos`, docs/game-day.md).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MONITOR_TOKEN_ENV } from '../../examples/support-agent/game-day.js';
 import { locateServers, missingServers, missingServersMessage } from './binaries.js';
 import { REPO_ROOT, writeConfigs } from './configs.js';
 import { isUp, pollUntil } from './poll.js';
@@ -81,6 +85,8 @@ function track(stack: Stack): void {
 
 export class Stack {
   readonly urls: StackUrls;
+  /** Bearer token of the demo's monitoring API (`POST /chaos`, breaker resets); made up per stack. */
+  readonly monitorToken = randomBytes(24).toString('base64url');
   private readonly processes: ManagedProcess[] = [];
   private firstExit: ExitInfo | undefined;
   private stopping: Promise<void> | undefined;
@@ -209,16 +215,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stack.waitUp(`${urls.prometheus}/-/ready`, 'Prometheus', timeoutMs, signal),
     ]);
     if (signal?.aborted) throw new StackError(INTERRUPTED);
-    stack.start('demo', process.execPath, [
-      '--conditions=agent-resilience-source',
-      '--import',
-      'tsx',
-      DEMO_MAIN,
-      ...['--host', HOST, '--metrics-port', String(ports.metrics), '--monitor-port', String(ports.monitor)],
-      ...['--scenario', options.scenario, '--duration', String(options.durationSeconds)],
-      ...(options.loop ? ['--loop'] : []),
-      ...(options.quiet ? ['--quiet'] : []),
-    ]);
+    stack.start(
+      'demo',
+      process.execPath,
+      [
+        '--conditions=agent-resilience-source',
+        '--import',
+        'tsx',
+        DEMO_MAIN,
+        ...['--host', HOST, '--metrics-port', String(ports.metrics), '--monitor-port', String(ports.monitor)],
+        ...['--scenario', options.scenario, '--duration', String(options.durationSeconds)],
+        ...(options.loop ? ['--loop'] : []),
+        ...(options.quiet ? ['--quiet'] : []),
+      ],
+      { [MONITOR_TOKEN_ENV]: stack.monitorToken },
+    );
     await Promise.all([
       stack.waitUp(urls.metrics, "the demo's /metrics", timeoutMs, signal),
       stack.waitUp(`${urls.monitor}/circuit-breakers`, "the demo's monitoring API", timeoutMs, signal),
