@@ -61,7 +61,9 @@ export function buildStages<F>(
 
   const attempt: AttemptStage[] = [];
   const hedging = resolved.hedgingConfig;
-  if (hedging !== undefined) attempt.push(new HedgingStage(hedging, invoke, resolved.attemptTimeoutMs));
+  if (hedging !== undefined) {
+    attempt.push(new HedgingStage(hedging, invoke, resolved.attemptTimeoutMs, circuitBreaker));
+  }
   if (circuitBreaker !== undefined) attempt.push(circuitBreaker);
   if (load.recovery !== undefined) attempt.push(load.recovery);
   if (load.adaptiveRateLimiter !== undefined) attempt.push(load.adaptiveRateLimiter);

@@ -39,6 +39,8 @@ export interface RoundHost {
   attemptResult(success: boolean, reported: boolean): void;
   /** The chain a hedge to `target` runs (its breaker and the attempt timeout), or undefined for the policy's. */
   chainOf(target: HedgeTarget | undefined): AttemptNext | undefined;
+  /** Whether the breaker a hedge to `target` (undefined: the call's own function) passes refuses it now. */
+  refuses(target: HedgeTarget | undefined): boolean;
   /** An original attempt started (it counts as slower than any latency until it ends). */
   originalStarted(): void;
   /**

@@ -106,15 +106,18 @@ export class HedgedRound {
     this.start(number, target, this.host.chainOf(target) ?? this.next);
   }
 
-  /** The target of hedge `number`, skipping one whose breaker is open; the call's own function without targets. */
+  /**
+   * The target of hedge `number` (the call's own function without targets), skipping one whose breaker refuses
+   * calls now: not started, it costs no budget and counts no rejection.
+   */
   private pickTarget(number: number): HedgeTarget | undefined | 'circuit_open' {
     const { targets } = this.host;
+    if (targets.length === 0) return this.host.refuses(undefined) ? 'circuit_open' : undefined;
     for (let i = 0; i < targets.length; i++) {
       const target = targets[(number - 1 + i) % targets.length] as HedgeTarget;
-      const state = target.circuitBreaker?.state;
-      if (state !== 'open' && state !== 'isolated') return target;
+      if (!this.host.refuses(target)) return target;
     }
-    return targets.length === 0 ? undefined : 'circuit_open';
+    return 'circuit_open';
   }
 
   /** No more hedges this round: one not started is counted `denied`. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AttemptInput } from '../core/call-context.js';
+import { createRetryBudget } from '../load/retry-budget.js';
 import { createPolicy } from '../pipeline/create-policy.js';
 import {
   ATTR_RESILIENCE_ATTEMPT_KIND,
@@ -11,8 +12,10 @@ import {
   METRIC_ERRORS,
   METRIC_HEDGE_SAVED,
   METRIC_HEDGES,
+  METRIC_REJECTIONS,
   METRIC_TOKENS,
 } from '../semconv.js';
+import { httpError } from '../test-support/errors.js';
 import { TestTelemetry } from '../test-support/otel.js';
 import { type Chunk, provider, readAll, streamOptions, text } from '../test-support/provider-stream.js';
 
@@ -120,6 +123,30 @@ describe('hedging telemetry', () => {
     await expect(result).resolves.toBe('ok');
     expect(await otel.total(METRIC_HEDGES, { [ATTR_RESILIENCE_HEDGE_RESULT]: 'denied' })).toBe(1);
     policy.dispose();
+  });
+
+  it("denies a hedge the policy's own breaker would refuse (half-open: the original is its probe), spending no budget", async () => {
+    // Repro: the hedge was started, took a budget token, and was refused by the half-open breaker, counted as a
+    // rejection of a call that succeeded.
+    const budget = createRetryBudget('hedge-budget', { ratio: 0.5, minPerSecond: 10, registry: null });
+    const policy = createPolicy('chat', {
+      registry: null,
+      retry: { maxRetries: 0, budget },
+      circuitBreaker: { breaker: { kind: 'consecutive', threshold: 1 }, halfOpenAfterMs: 1000 },
+      hedging: { delayMs: 100 },
+    });
+    await expect(policy.execute(() => Promise.reject(httpError(503)))).rejects.toBeDefined();
+    expect(policy.circuitBreaker?.state).toBe('open');
+    await vi.advanceTimersByTimeAsync(1000);
+    const result = policy.execute(answerAfter(300, 'probe answered'), { replaySafe: true });
+    await vi.advanceTimersByTimeAsync(300);
+    await expect(result).resolves.toBe('probe answered');
+    expect(policy.circuitBreaker?.state).toBe('closed');
+    expect(await otel.total(METRIC_HEDGES, { [ATTR_RESILIENCE_HEDGE_RESULT]: 'denied' })).toBe(1);
+    expect(await otel.total(METRIC_REJECTIONS)).toBe(0);
+    expect(budget.snapshot().retries).toBe(0);
+    policy.dispose();
+    budget.dispose();
   });
 
   it('counts tokens of a loser that answered after the winner as wasted', async () => {

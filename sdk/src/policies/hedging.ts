@@ -1,6 +1,7 @@
 import type { AttemptContext } from '../core/attempt-context.js';
 import type { AttemptNext, AttemptStage } from '../core/stage.js';
 import { safely, safelyGet } from '../util/safely.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
 import type { RoundHost } from './hedge-racer.js';
 import { HedgedRound } from './hedged-round.js';
 import type { HedgeTarget, HedgingConfig } from './hedging-options.js';
@@ -28,12 +29,15 @@ export class HedgingStage implements AttemptStage, RoundHost {
    * @param config Validated hedging settings.
    * @param invoke The innermost step (runs `fn` or opens its stream), which a target's chain ends in.
    * @param attemptTimeoutMs The policy's attempt timeout, which bounds hedges to targets with their own breaker.
+   * @param policyBreaker The policy's breaker, which hedges to the call's own function (or a target without a
+   *   breaker of its own) pass.
    * @param now Clock in ms of the latency window (tests).
    */
   constructor(
     private readonly config: HedgingConfig,
     invoke: AttemptNext,
     attemptTimeoutMs: number | undefined,
+    private readonly policyBreaker: CircuitBreaker | undefined,
     now?: () => number,
   ) {
     this.maxHedgedAttempts = config.maxHedgedAttempts;
@@ -79,6 +83,16 @@ export class HedgingStage implements AttemptStage, RoundHost {
     const budget = this.config.budget;
     if (budget === undefined || (reported && !this.config.ownBudget)) return;
     safely('hedging budget onAttemptResult', () => budget.onAttemptResult(success));
+  }
+
+  /**
+   * A target's own breaker refuses while open or isolated (half-open, a hedge may be its probe). The policy's
+   * breaker refuses half-open too: the original passed it, so it holds the probe, and a hedge would be refused.
+   */
+  refuses(target: HedgeTarget | undefined): boolean {
+    const own = target?.circuitBreaker;
+    const state = (own ?? this.policyBreaker)?.state;
+    return state === 'open' || state === 'isolated' || (own === undefined && state === 'half_open');
   }
 
   chainOf(target: HedgeTarget | undefined): AttemptNext | undefined {
