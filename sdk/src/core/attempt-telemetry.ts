@@ -19,7 +19,7 @@ import {
 } from '../semconv.js';
 import { boundedErrorType } from '../telemetry/error-types.js';
 import { endSpan, isRecording, recordSpanFailure } from '../telemetry/spans.js';
-import { safely } from '../util/safely.js';
+import { safely, safelyGet } from '../util/safely.js';
 import type { AttemptContext } from './attempt-context.js';
 import { failureOutcome } from './attempt-outcome.js';
 
@@ -160,18 +160,10 @@ export function recordAttemptFailure(
  * retried: same parent, start and end time as the attempt had, with its failure.
  */
 export function recordOriginalAttemptSpan(attempt: AttemptContext, failure: ClassifiedError): void {
-  const call = attempt.call;
-  const scope = attempt.scope;
-  if (scope === undefined || scope.span !== undefined || !isRecording(call.callSpan)) return;
-  safely('recording an attempt span', () => {
-    const span = call.telemetry.tracer.startSpan(
-      attemptSpanName(call.runtime.name),
-      { kind: SpanKind.INTERNAL, attributes: call.runtime.hot.originalAttemptSpan, startTime: scope.start },
-      call.otelContext,
-    );
-    recordSpanFailure(span, failure, failure.category !== 'cancelled');
-    span.end();
-  });
+  const span = startLateSpan(attempt);
+  if (span === undefined) return;
+  recordSpanFailure(span, failure, failure.category !== 'cancelled');
+  endSpan(span);
 }
 
 /**
@@ -180,17 +172,28 @@ export function recordOriginalAttemptSpan(attempt: AttemptContext, failure: Clas
  * Spans the function already started stay children of the call span.
  */
 export function ensureAttemptSpan(attempt: AttemptContext): void {
+  const span = startLateSpan(attempt);
+  if (span !== undefined && attempt.scope !== undefined) attempt.scope = { ...attempt.scope, span };
+}
+
+/**
+ * Starts, with the attempt's real start time, the span of an attempt that ran `fn` without one; undefined when it
+ * has one already, did not run, or the call span is not recording.
+ */
+function startLateSpan(attempt: AttemptContext): Span | undefined {
   const scope = attempt.scope;
   const call = attempt.call;
-  if (scope === undefined || scope.span !== undefined || !isRecording(call.callSpan)) return;
-  safely('starting an attempt span', () => {
-    const span = call.telemetry.tracer.startSpan(
-      attemptSpanName(call.runtime.name),
-      { kind: SpanKind.INTERNAL, attributes: attemptSpanAttributes(attempt), startTime: scope.start },
-      call.otelContext,
-    );
-    attempt.scope = { ...scope, span };
-  });
+  if (scope === undefined || scope.span !== undefined || !isRecording(call.callSpan)) return undefined;
+  return safelyGet(
+    'starting an attempt span',
+    () =>
+      call.telemetry.tracer.startSpan(
+        attemptSpanName(call.runtime.name),
+        { kind: SpanKind.INTERNAL, attributes: attemptSpanAttributes(attempt), startTime: scope.start },
+        call.otelContext,
+      ),
+    undefined,
+  );
 }
 
 /** The span stage events of an attempt belong on: the attempt's own span, else the call span. */

@@ -107,13 +107,9 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
    */
   abandon(reason: unknown): void {
     if (this.ended) return;
-    this.ended = true;
     this.stopped = true;
-    this.reader.close();
-    this.stopFollowing();
+    this.end(reason, reason, false);
     this.controller.abort(reason);
-    this.attempt.finish(reason);
-    recordTokens(this.attempt.call, 'wasted', this.usage);
   }
 
   /** The call's signal aborted: the caller cancelled, or the total timeout fired. */
@@ -286,15 +282,18 @@ export class CommittedStream implements AsyncIterableIterator<unknown> {
   /** What the consumer's `next()` rejects with once the stream failed. */
   private failure: unknown;
 
-  /** Ends the stream once: closes the reader, books the attempt and the tokens, tells `onEnd`. */
-  private end(cause: unknown, failure: unknown): void {
+  /**
+   * Ends the stream once: closes the reader, books the attempt and the tokens, tells `onEnd`; with `endsCall`
+   * false the call's stream goes on (a hedged race's loser: the winner's stream is the call's).
+   */
+  private end(cause: unknown, failure: unknown, endsCall = true): void {
     if (this.ended) return;
     this.ended = true;
     this.failure = failure;
     this.reader.close();
     this.stopFollowing();
     this.attempt.finish(cause);
-    this.attempt.call.endStream();
+    if (endsCall) this.attempt.call.endStream();
     recordTokens(this.attempt.call, failure === undefined ? 'served' : 'wasted', this.usage);
     if (failure === undefined && this.collected !== undefined) {
       const chunks = this.collected;

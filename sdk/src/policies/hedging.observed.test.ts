@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AttemptInput } from '../core/call-context.js';
 import { createRetryBudget } from '../load/retry-budget.js';
 import { createPolicy } from '../pipeline/create-policy.js';
 import {
@@ -15,23 +14,13 @@ import {
   METRIC_REJECTIONS,
   METRIC_TOKENS,
 } from '../semconv.js';
+import { answerAfter } from '../test-support/abortable-answers.js';
 import { httpError } from '../test-support/errors.js';
 import { TestTelemetry } from '../test-support/otel.js';
 import { type Chunk, provider, readAll, streamOptions, text } from '../test-support/provider-stream.js';
 
 // Hedging as the telemetry and a streamed call see it: every racer has a span and an attempt duration, the
 // result is counted (won, lost, denied), a loser is no error, and streams race to their first content chunk.
-
-function answerAfter<T>(ms: number, value: T) {
-  return ({ signal }: AttemptInput): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(value), ms);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      });
-    });
-}
 
 let otel: TestTelemetry;
 beforeEach(() => {

@@ -4,7 +4,7 @@
  * the others pin combinations that already behave and that no other test exercised.
  */
 import { getEventListeners } from 'node:events';
-import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { diag } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AttemptInput } from '../core/call-context.js';
 import { CallCancelledError } from '../errors/call-errors.js';
@@ -18,24 +18,12 @@ import {
   METRIC_HEDGES,
   METRIC_TOKENS,
 } from '../semconv.js';
+import { answerAfter } from '../test-support/abortable-answers.js';
+import { captureDiagWarnings } from '../test-support/diag.js';
 import { httpError } from '../test-support/errors.js';
 import { TestTelemetry } from '../test-support/otel.js';
 import { type Chunk, provider, readAll, streamOptions, text } from '../test-support/provider-stream.js';
 import { createCircuitBreaker } from './create-circuit-breaker.js';
-
-/** Answers `value` after `ms` (fake time), or rejects with the abort reason when the signal aborts. */
-function answerAfter<T>(ms: number, value: T, log: AbortSignal[] = []) {
-  return ({ signal }: { signal: AbortSignal }): Promise<T> => {
-    log.push(signal);
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(value), ms);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      });
-    });
-  };
-}
 
 /** Rejects with `error` after `ms` (fake time), or with the abort reason when the signal aborts. */
 function failAfter(ms: number, error: unknown) {
@@ -56,17 +44,6 @@ function sequence(...behaviours: Array<(input: AttemptInput) => Promise<unknown>
     const behaviour = behaviours[Math.min(n++, behaviours.length - 1)];
     return (behaviour as (input: AttemptInput) => Promise<unknown>)(input);
   });
-}
-
-/** Captures OpenTelemetry `diag` warnings (the SDK warns when a span is ended twice). */
-function captureDiagWarnings(): string[] {
-  const warnings: string[] = [];
-  const ignore = () => {};
-  diag.setLogger(
-    { error: ignore, warn: (m: string) => warnings.push(m), info: ignore, debug: ignore, verbose: ignore },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-  );
-  return warnings;
 }
 
 const policies: Array<{ dispose(): void }> = [];

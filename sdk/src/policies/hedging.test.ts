@@ -3,29 +3,16 @@ import type { AttemptInput } from '../core/call-context.js';
 import { CallCancelledError } from '../errors/call-errors.js';
 import { createRetryBudget } from '../load/retry-budget.js';
 import { createPolicy } from '../pipeline/create-policy.js';
+import { answerAfter } from '../test-support/abortable-answers.js';
 import { httpError } from '../test-support/errors.js';
 import { createCircuitBreaker } from './create-circuit-breaker.js';
-
-/** A request that answers `value` after `ms` (fake time), or rejects with the abort reason when its signal aborts. */
-function request<T>(ms: number, value: T, log: AbortSignal[] = []) {
-  return ({ signal }: AttemptInput): Promise<T> => {
-    log.push(signal);
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(value), ms);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      });
-    });
-  };
-}
 
 /** A function whose n-th call (0-based) takes `latencies[n]` ms and answers `answer n`. */
 function requests(latencies: readonly number[], log: AbortSignal[] = []) {
   let n = 0;
   const fn = vi.fn((input: AttemptInput) => {
     const i = n++;
-    return request(latencies[i] ?? 0, `answer ${i}`, log)(input);
+    return answerAfter(latencies[i] ?? 0, `answer ${i}`, log)(input);
   });
   return fn;
 }
@@ -104,7 +91,7 @@ describe('hedging: when a hedge starts', () => {
   it('learns the delay from recent latencies (percentile of the original attempts)', async () => {
     const policy = hedged({ hedging: { delay: { percentile: 0.9, minSamples: 10, minMs: 10 } } });
     for (let i = 0; i < 10; i++) {
-      const done = policy.execute(request(100, i), { replaySafe: true });
+      const done = policy.execute(answerAfter(100, i), { replaySafe: true });
       await vi.advanceTimersByTimeAsync(100);
       await done;
     }
@@ -168,8 +155,8 @@ describe('hedging: where it meets the caller, the budget and the breaker', () =>
       registry: null,
     });
     openBreaker.isolate();
-    const a = vi.fn(request(10, 'from a'));
-    const b = vi.fn(request(10, 'from b'));
+    const a = vi.fn(answerAfter(10, 'from a'));
+    const b = vi.fn(answerAfter(10, 'from b'));
     const policy = hedged({
       hedging: {
         delayMs: 100,
@@ -179,7 +166,7 @@ describe('hedging: where it meets the caller, the budget and the breaker', () =>
         ],
       },
     });
-    const result = policy.execute(request(5000, 'primary'), { replaySafe: true });
+    const result = policy.execute(answerAfter(5000, 'primary'), { replaySafe: true });
     await vi.advanceTimersByTimeAsync(110);
     await expect(result).resolves.toBe('from b');
     expect(a).not.toHaveBeenCalled();
@@ -203,7 +190,10 @@ describe('hedging: where it meets the caller, the budget and the breaker', () =>
         ],
       },
     });
-    const result = policy.execute(request(5000, 'big'), { replaySafe: true, properties: { prompt: 'hi' } });
+    const result = policy.execute(answerAfter(5000, 'big'), {
+      replaySafe: true,
+      properties: { prompt: 'hi' },
+    });
     await vi.advanceTimersByTimeAsync(100);
     await expect(result).resolves.toBe('small');
     expect(seen).toEqual(['hi', false]);
@@ -243,7 +233,7 @@ describe('hedging: where it meets the caller, the budget and the breaker', () =>
     const signals: AbortSignal[] = [];
     let n = 0;
     const fn = (input: AttemptInput) =>
-      n++ === 0 ? request(5000, 'slow', signals)(input) : Promise.reject(httpError(400));
+      n++ === 0 ? answerAfter(5000, 'slow', signals)(input) : Promise.reject(httpError(400));
     const policy = hedged({ retry: { maxRetries: 2 }, hedging: { delayMs: 100 } });
     const result = policy.execute(fn, { replaySafe: true });
     const settled = expect(result).rejects.toMatchObject({ classified: { category: 'validation' } });
@@ -282,7 +272,7 @@ describe('hedging: where it meets the caller, the budget and the breaker', () =>
         ],
       },
     });
-    const result = policy.execute(request(5000, 'primary'), { replaySafe: true });
+    const result = policy.execute(answerAfter(5000, 'primary'), { replaySafe: true });
     await vi.advanceTimersByTimeAsync(100);
     await expect(result).resolves.toBe('from b');
     expect(b).toHaveBeenCalledTimes(1);

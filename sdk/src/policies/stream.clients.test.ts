@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPolicy, StreamBrokenError } from '../index.js';
 import { FakeLlmProvider, faults } from '../test-support/llm-provider.js';
+import { readChunks } from '../test-support/provider-stream.js';
 
 type ChatChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 
@@ -35,21 +36,11 @@ const chatStream = (signal: AbortSignal) =>
 const chatOptions = { stream: { isContent: (c: ChatChunk) => Boolean(c.choices[0]?.delta?.content) } };
 const textOf = (chunks: ChatChunk[]) => chunks.map(c => c.choices[0]?.delta?.content ?? '').join('');
 
-async function read<T>(stream: AsyncIterable<T>): Promise<{ chunks: T[]; error: unknown }> {
-  const chunks: T[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk);
-    return { chunks, error: undefined };
-  } catch (error) {
-    return { chunks, error };
-  }
-}
-
 describe('executeStream with the real openai client', () => {
   it('retries a 429 with Retry-After before the first chunk; the consumer sees one clean answer', async () => {
     provider.script(faults.rateLimited({ retryAfterMs: 20 }));
     const policy = createPolicy('p', { registry: null, retry: { maxRetries: 2, initialDelayMs: 1 } });
-    const { chunks, error } = await read(
+    const { chunks, error } = await readChunks(
       await policy.executeStream(({ signal }) => chatStream(signal), chatOptions),
     );
     expect(error).toBeUndefined();
@@ -60,7 +51,7 @@ describe('executeStream with the real openai client', () => {
   it('retries an error frame in the first frame of an HTTP 200 stream', async () => {
     provider.script(faults.errorFrame(0));
     const policy = createPolicy('p', { registry: null, retry: { maxRetries: 1, initialDelayMs: 1 } });
-    const { chunks, error } = await read(
+    const { chunks, error } = await readChunks(
       await policy.executeStream(({ signal }) => chatStream(signal), chatOptions),
     );
     expect(error).toBeUndefined();
@@ -75,7 +66,7 @@ describe('executeStream with the real openai client', () => {
       retry: { maxRetries: 1, initialDelayMs: 1 },
       stream: { firstChunkTimeoutMs: 100 },
     });
-    const { chunks } = await read(
+    const { chunks } = await readChunks(
       await policy.executeStream(({ signal }) => chatStream(signal), chatOptions),
     );
     expect(textOf(chunks)).toBe('Refunds take five business days.');
@@ -86,7 +77,7 @@ describe('executeStream with the real openai client', () => {
   it('a drop after the commit is a StreamBrokenError classified network, and is not replayed', async () => {
     provider.script(faults.drop(2));
     const policy = createPolicy('p', { registry: null, retry: { maxRetries: 2, initialDelayMs: 1 } });
-    const { chunks, error } = await read(
+    const { chunks, error } = await readChunks(
       await policy.executeStream(({ signal }) => chatStream(signal), chatOptions),
     );
     expect(error).toBeInstanceOf(StreamBrokenError);
@@ -127,7 +118,7 @@ describe('executeStream with the real Anthropic client', () => {
   it('an overloaded_error frame after the commit is a StreamBrokenError classified overloaded', async () => {
     provider.script(faults.errorFrame(2));
     const policy = createPolicy('p', { registry: null, retry: { maxRetries: 2, initialDelayMs: 1 } });
-    const { error } = await read(
+    const { error } = await readChunks(
       await policy.executeStream(({ signal }) => messages(signal), { stream: { isContent } }),
     );
     expect(error).toBeInstanceOf(StreamBrokenError);
@@ -146,7 +137,7 @@ describe('executeStream with the real Anthropic client', () => {
         },
       },
     });
-    const { error } = await read(stream);
+    const { error } = await readChunks(stream);
     expect(error).toBeUndefined();
     expect(provider.requests).toHaveLength(2);
   });

@@ -44,6 +44,17 @@ export const readAll = async (stream: AsyncIterable<Chunk>): Promise<string> => 
   for await (const chunk of stream) out += chunk.text ?? '';
   return out;
 };
+/** Reads a stream to its end: the chunks it delivered, and the error it ended with (undefined when it completed). */
+export async function readChunks<T>(stream: AsyncIterable<T>): Promise<{ chunks: T[]; error: unknown }> {
+  const chunks: T[] = [];
+  try {
+    for await (const chunk of stream) chunks.push(chunk);
+    return { chunks, error: undefined };
+  } catch (error) {
+    return { chunks, error };
+  }
+}
+
 export const streamOptions = {
   stream: {
     isContent: (c: Chunk) => c.text !== undefined,

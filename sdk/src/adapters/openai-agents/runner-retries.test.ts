@@ -1,22 +1,13 @@
 import { retryPolicies } from '@openai/agents-core';
-import { DiagLogLevel, diag, SpanKind } from '@opentelemetry/api';
+import { diag, SpanKind } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ATTR_RESILIENCE_FRAMEWORK, METRIC_INNER_RETRIES } from '../../semconv.js';
+import { captureDiagWarnings } from '../../test-support/diag.js';
 import { httpError } from '../../test-support/errors.js';
 import { TestTelemetry } from '../../test-support/otel.js';
 import { withResilience } from './resilient-model.js';
 import { runnerRetries } from './runner-retries.js';
 import { requestOf, ScriptedModel } from './test-support/scripted-model.js';
-
-function captureDiagWarnings(): string[] {
-  const warnings: string[] = [];
-  const ignore = () => {};
-  diag.setLogger(
-    { error: ignore, warn: (m: string) => warnings.push(m), info: ignore, debug: ignore, verbose: ignore },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-  );
-  return warnings;
-}
 
 const runnerRetrying = { retry: { maxRetries: 2, policy: retryPolicies.networkError() } };
 

@@ -19,6 +19,7 @@ import {
   METRIC_ERRORS,
 } from '../../semconv.js';
 import { TestTelemetry } from '../../test-support/otel.js';
+import { readChunks } from '../../test-support/provider-stream.js';
 import { createChaos } from './controller.js';
 import type { ChaosController, ChaosOptions } from './types.js';
 
@@ -28,16 +29,6 @@ const policyWith = (name: string, options: Options) =>
 const served = ({ error }: { error: ClassifiedError }) =>
   `fallback:${error.category}:${error.injected === true}`;
 const forTenant = (tenant: string) => ({ tenant }) as ExecuteOptions;
-
-async function read<T>(stream: AsyncIterable<T>): Promise<{ chunks: T[]; error: unknown }> {
-  const chunks: T[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk);
-    return { chunks, error: undefined };
-  } catch (error) {
-    return { chunks, error };
-  }
-}
 
 async function* answer() {
   yield 'Refunds ';
@@ -156,7 +147,7 @@ describe('stream faults through executeStream', () => {
     });
     const policy = policyWith('stream', { chaos, retry: { maxRetries: 1, initialDelayMs: 1 } });
     const fn = vi.fn(async () => answer());
-    const { chunks, error } = await read(await policy.executeStream(fn));
+    const { chunks, error } = await readChunks(await policy.executeStream(fn));
     expect(error).toBeUndefined();
     expect(chunks.join('')).toBe('Refunds take five business days.');
     expect(fn).toHaveBeenCalledTimes(2);
@@ -169,7 +160,7 @@ describe('stream faults through executeStream', () => {
       faults: [{ fault: 'stream_error', rate: 1, afterChunks: 2, provider: 'anthropic' }],
     });
     const policy = policyWith('stream-broken', { chaos, retry: { maxRetries: 1, initialDelayMs: 1 } });
-    const { chunks, error } = await read(await policy.executeStream(async () => answer()));
+    const { chunks, error } = await readChunks(await policy.executeStream(async () => answer()));
     expect(chunks).toEqual(['Refunds ', 'take five ']);
     expect(error).toBeInstanceOf(StreamBrokenError);
     expect((error as StreamBrokenError).classified).toMatchObject({ category: 'overloaded', injected: true });

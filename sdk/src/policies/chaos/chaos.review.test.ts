@@ -11,20 +11,9 @@ import {
   METRIC_ERRORS,
   METRIC_HEDGES,
 } from '../../semconv.js';
+import { answerAfter } from '../../test-support/abortable-answers.js';
 import { TestTelemetry } from '../../test-support/otel.js';
 import { createChaos } from './controller.js';
-
-/** Answers `value` after `ms` (fake time), or rejects with the abort reason when the signal aborts. */
-function answerAfter<T>(ms: number, value: T) {
-  return ({ signal }: { signal: AbortSignal }): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(value), ms);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      });
-    });
-}
 
 /** Draws from `draws` in order (then 0.99: no fault at rate 0.5). */
 const scripted = (...draws: number[]) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { classifyError } from '../../classify/classifier.js';
+import { readChunks } from '../../test-support/provider-stream.js';
 import { faultyStream } from './faulty-stream.js';
 import type { ChaosFaultSpec } from './types.js';
 
@@ -24,21 +25,11 @@ function source(count: number) {
 const spec = (fault: ChaosFaultSpec['fault'], afterChunks: number, provider?: 'openai' | 'anthropic') =>
   ({ fault, rate: 1, afterChunks, ...(provider ? { provider } : {}) }) as ChaosFaultSpec;
 
-async function read<T>(stream: AsyncIterable<T>): Promise<{ chunks: T[]; error: unknown }> {
-  const chunks: T[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(chunk);
-    return { chunks, error: undefined };
-  } catch (error) {
-    return { chunks, error };
-  }
-}
-
 describe('faultyStream', () => {
   it('stream_drop: delivers afterChunks chunks, then throws undici "terminated" and closes the source', async () => {
     const { iterable, state } = source(5);
     const onFault = vi.fn();
-    const { chunks, error } = await read(
+    const { chunks, error } = await readChunks(
       faultyStream(iterable, spec('stream_drop', 2), new AbortController().signal, onFault),
     );
     expect(chunks).toEqual(['c0', 'c1']);
@@ -53,7 +44,7 @@ describe('faultyStream', () => {
     ['anthropic', 'overloaded'],
   ] as const)('stream_error: the %s error frame after the chunks', async (provider, category) => {
     const { iterable, state } = source(5);
-    const { chunks, error } = await read(
+    const { chunks, error } = await readChunks(
       faultyStream(iterable, spec('stream_error', 1, provider), new AbortController().signal, () => {}),
     );
     expect(chunks).toEqual(['c0']);
@@ -63,7 +54,7 @@ describe('faultyStream', () => {
 
   it('afterChunks 0 breaks the stream before its first chunk', async () => {
     const { iterable, state } = source(3);
-    const { chunks, error } = await read(
+    const { chunks, error } = await readChunks(
       faultyStream(iterable, spec('stream_drop', 0), new AbortController().signal, () => {}),
     );
     expect(chunks).toEqual([]);
@@ -74,7 +65,7 @@ describe('faultyStream', () => {
   it('a stream that ends before afterChunks ends normally, and nothing is injected', async () => {
     const { iterable } = source(2);
     const onFault = vi.fn();
-    const { chunks, error } = await read(
+    const { chunks, error } = await readChunks(
       faultyStream(iterable, spec('stream_drop', 5), new AbortController().signal, onFault),
     );
     expect(chunks).toEqual(['c0', 'c1']);
@@ -118,7 +109,7 @@ describe('faultyStream', () => {
     const { iterable } = source(5);
     const controller = new AbortController();
     controller.abort();
-    const { chunks } = await read(
+    const { chunks } = await readChunks(
       faultyStream(iterable, spec('stream_stall', 1), controller.signal, () => {}),
     );
     expect(chunks).toEqual(['c0']);
@@ -137,7 +128,7 @@ describe('faultyStream', () => {
     const failing: AsyncIterable<string> = {
       [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('real failure')) }),
     };
-    const { error } = await read(
+    const { error } = await readChunks(
       faultyStream(failing, spec('stream_drop', 3), new AbortController().signal, () => {}),
     );
     expect((error as Error).message).toBe('real failure');
