@@ -22,13 +22,16 @@ const inTurn = <T>(turn: number, choices: readonly T[]): T => choices[turn % cho
  */
 export function primaryStreamFault(turn: number, answer: AnswerShape): Behavior {
   const midAnswer = 2;
+  // The two kinds only one panel each shows (first-chunk timeouts, stalls) come first; before- and after-commit
+  // breaks alternate: the stack test's short incident (fewer streams reach the provider while 429s are injected)
+  // still fills every stream panel.
   return inTurn<Behavior>(turn, [
     { kind: 'answer', ...answer, firstChunkDelayMs: SLOW_FIRST_CHUNK_MS },
-    faults.errorFrame(0, answer),
-    faults.drop(0, answer),
-    faults.drop(midAnswer, answer),
-    faults.errorFrame(midAnswer, answer),
     faults.stall(midAnswer, { ...answer, maxMs: STALL_MAX_MS }),
+    faults.errorFrame(0, answer),
+    faults.drop(midAnswer, answer),
+    faults.drop(0, answer),
+    faults.errorFrame(midAnswer, answer),
   ]);
 }
 
